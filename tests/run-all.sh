@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Run tests/run.sh for each build directory given and print one summary
+# line for all of them, in the form CI runners recognise.
+set -u
+total_pass=0
+total_fail=0
+for b in "$@"; do
+	out=$(tests/run.sh "$b" 2>&1)
+	rc=$?
+	echo "$out" | sed '$d'
+	last=$(echo "$out" | tail -1)
+	echo "  -- $last"
+	p=$(echo "$last" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed/\1/p')
+	f=$(echo "$last" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed/\2/p')
+	[ -z "$p" ] && { p=0; f=1; }
+	[ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+done
+echo "check: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
