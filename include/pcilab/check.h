@@ -155,6 +155,8 @@ struct pcl_report {
 	int line;
 	int hardirq, atomic;	/* context at the time of the report       */
 	unsigned long seq;	/* order of reports within the process     */
+	const char *text;	/* the printed report; valid only during the
+				 * capture hook call, NULL in a capture buffer */
 };
 
 /**

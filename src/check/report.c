@@ -211,7 +211,6 @@ static void print_report(FILE *f, const struct pcl_report *r,
 		fprintf(f, " %s\n", c->hardirq_depth ? "</IRQ>" : "</TASK>");
 	}
 	fprintf(f, "---[ end trace %016lx ]---\n", r->seq);
-	fflush(f);
 }
 
 static void report_va(enum pcl_checker chk, const struct pcl_subject *subj,
@@ -233,12 +232,28 @@ static void report_va(enum pcl_checker chk, const struct pcl_subject *subj,
 	atomic_fetch_add(&report_counts[chk], 1);
 	r.seq = atomic_fetch_add(&report_seq, 1);
 
+	/* Render once into memory, so the report is printed in one piece
+	 * and the capture hook can keep its text. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (mem) {
+		print_report(mem, &r, subj);
+		fclose(mem);
+	}
+	r.text = text;
 	pthread_mutex_lock(&report_lock);
-	if (!report_quiet)
-		print_report(report_stream ? report_stream : stderr, &r, subj);
+	if (!report_quiet && text) {
+		FILE *out = report_stream ? report_stream : stderr;
+
+		fputs(text, out);
+		fflush(out);
+	}
 	if (report_hook)
 		report_hook(&r, report_hook_arg);
 	pthread_mutex_unlock(&report_lock);
+	free(text);
 
 	c->in_report = 0;
 	if (report_fatal) {
@@ -274,8 +289,10 @@ static void capture_hook(const struct pcl_report *r, void *arg)
 {
 	struct pcl_capture *cap = arg;
 
-	if (cap->n < PCL_CAPTURE_MAX)
+	if (cap->n < PCL_CAPTURE_MAX) {
 		cap->r[cap->n] = *r;
+		cap->r[cap->n].text = NULL;
+	}
 	cap->n++;
 }
 

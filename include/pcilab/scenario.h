@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pcilab/scenario.h - the scenario language engine: parsing with precise
+ * errors, a verb table that layers fill, expectations, and the verdict.
+ *
+ * The language (docs/scenario-language.md has the grammar):
+ *
+ *   # comment
+ *   title "what this scenario shows"
+ *   modprobe tb-good
+ *   device t0 vendor=0x1af4 device=0x1000
+ *   bind t0 tb-good
+ *   bind t0 tb-good => EBUSY        # this step must fail with -EBUSY
+ *   expect-report devres 1
+ *
+ * Each line is a verb and its arguments: bare words, key=value pairs and
+ * "quoted strings" (with \" and \\ escapes).  "=> ERRNAME" at the end of a
+ * line says the step must fail with that error ("=> ok" or nothing: it
+ * must succeed).
+ *
+ * The engine sits below the layers that register verbs: it knows nothing
+ * of devices.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#ifndef PCILAB_SCENARIO_H
+#define PCILAB_SCENARIO_H
+
+#include <stdio.h>
+#include <pcilab/check.h>
+
+#define PCL_SCN_MAX_ARGS	16
+
+struct pcl_scn;
+
+/* One parsed argument. */
+struct pcl_scn_arg {
+	const char *word;	/* the whole token, unquoted */
+	const char *key;	/* for key=value: the key, else NULL */
+	const char *value;	/* for key=value: the value, else NULL */
+	int col;		/* 1-based column, for messages */
+};
+
+/*
+ * A verb.  @run returns 0 or a negative errno, which the engine compares
+ * with the step's "=> ERR" expectation.  An input problem (unknown device
+ * name, bad number) is reported with pcl_scn_input_error() and makes the
+ * whole run an input error (exit status 2).  An expectation that does not
+ * hold is reported with pcl_scn_fail() and makes the verdict FAIL.
+ */
+struct pcl_scn_verb {
+	const char *name;
+	const char *usage;	/* arguments, e.g. "DEVICE DRIVER" */
+	const char *help;	/* one line */
+	int min_args, max_args;
+	int (*run)(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv);
+};
+
+/** pcl_scn_register() - add verbs; names must be unique.  Before runs. */
+void pcl_scn_register(const struct pcl_scn_verb *verbs, unsigned int n);
+/** pcl_scn_verbs_dump() - print every verb with usage and help. */
+void pcl_scn_verbs_dump(FILE *f);
+
+/*
+ * Teardown hooks run, newest first, by the "teardown" verb or at the end
+ * of the scenario, to unbind and free everything the scenario made.
+ */
+void pcl_scn_add_teardown(void (*fn)(struct pcl_scn *s));
+
+/* Reporting from verbs. */
+int pcl_scn_input_error(struct pcl_scn *s, const struct pcl_scn_arg *at,
+			const char *fmt, ...) __printf(3, 4);
+void pcl_scn_fail(struct pcl_scn *s, const char *fmt, ...) __printf(2, 3);
+/** pcl_scn_note() - a line of scenario output (shown with --trace). */
+void pcl_scn_note(struct pcl_scn *s, const char *fmt, ...) __printf(2, 3);
+/** pcl_scn_out() - the stream where verbs print what the user asked for. */
+FILE *pcl_scn_out(struct pcl_scn *s);
+
+/* Argument helpers; each reports an input error itself on failure. */
+int pcl_scn_arg_uint(struct pcl_scn *s, const struct pcl_scn_arg *a,
+		     unsigned long max, unsigned long *out);
+/** pcl_scn_kv() - value of key=value among @argv from @from on, or NULL. */
+const struct pcl_scn_arg *pcl_scn_kv(int argc, const struct pcl_scn_arg *argv,
+				     int from, const char *key);
+
+struct pcl_scn_opts {
+	bool trace;		/* print the event trace and reports as they come */
+	FILE *out;		/* where the trace and verdict go (stdout) */
+	FILE *err;		/* where input errors go (stderr) */
+	bool quiet;		/* only the verdict line */
+};
+
+struct pcl_scn_result {
+	char title[160];
+	unsigned int steps;
+	unsigned int expectations;	/* checks that held */
+	unsigned int failures;		/* checks that did not */
+	unsigned int expected_reports;
+	unsigned int unexpected_reports;
+	bool input_error;
+};
+
+/**
+ * pcl_scn_run_file() - parse, then run, the scenario in @path.
+ * Return: 0 PASS, 1 FAIL, 2 input error (the file is named with the line
+ * and column of the problem on @opts->err; nothing runs if parsing fails).
+ */
+int pcl_scn_run_file(const char *path, const struct pcl_scn_opts *opts,
+		     struct pcl_scn_result *res);
+
+/** pcl_scn_check_file() - parse only.  Return: 0 or 2. */
+int pcl_scn_check_file(const char *path, FILE *err);
+
+#endif /* PCILAB_SCENARIO_H */

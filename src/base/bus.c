@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Buses and driver registration.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#include <string.h>
+#include "internal.h"
+
+int bus_register(struct bus_type *bus)
+{
+	if (bus->registered)
+		return 0;
+	mutex_init(&bus->lock);
+	bus->lock.dep.name = "&bus->lock";
+	INIT_LIST_HEAD(&bus->devices);
+	INIT_LIST_HEAD(&bus->drivers);
+	bus->registered = true;
+	pcl_trace(PCL_TR_CORE, "bus %s registered", bus->name);
+	return 0;
+}
+
+void bus_unregister(struct bus_type *bus)
+{
+	if (!bus->registered)
+		return;
+	if (PCL_WARN_ON(!list_empty(&bus->devices) || !list_empty(&bus->drivers),
+			NULL, "bus_unregister(%s) with devices or drivers left",
+			bus->name))
+		return;
+	bus->registered = false;
+	mutex_destroy(&bus->lock);
+}
+
+static struct device_driver *find_locked(const char *name, struct bus_type *bus)
+{
+	struct device_driver *drv;
+
+	list_for_each_entry(drv, &bus->drivers, bus_node)
+		if (strcmp(drv->name, name) == 0)
+			return drv;
+	return NULL;
+}
+
+struct device_driver *driver_find(const char *name, struct bus_type *bus)
+{
+	struct device_driver *drv;
+
+	mutex_lock(&bus->lock);
+	drv = find_locked(name, bus);
+	mutex_unlock(&bus->lock);
+	return drv;
+}
+
+int driver_register(struct device_driver *drv)
+{
+	struct bus_type *bus = drv->bus;
+
+	might_sleep();
+	if (!bus || !bus->registered || !drv->name)
+		return -EINVAL;
+	if (PCL_WARN_ON(drv->registered, NULL, "driver %s registered twice",
+			drv->name))
+		return -EBUSY;
+	mutex_lock(&bus->lock);
+	if (find_locked(drv->name, bus)) {
+		mutex_unlock(&bus->lock);
+		return -EBUSY;
+	}
+	INIT_LIST_HEAD(&drv->devices);
+	list_add_tail(&drv->bus_node, &bus->drivers);
+	drv->registered = true;
+	mutex_unlock(&bus->lock);
+
+	pcl_trace(PCL_TR_CORE, "driver %s registered on bus %s", drv->name,
+		  bus->name);
+	pcl__driver_attach(drv);
+	return 0;
+}
+
+void driver_unregister(struct device_driver *drv)
+{
+	struct bus_type *bus = drv->bus;
+
+	might_sleep();
+	if (PCL_WARN_ON(!drv->registered, NULL,
+			"driver_unregister() of unregistered driver %s",
+			drv->name ? drv->name : "?"))
+		return;
+	/* Unbind from every device, one at a time, without bus->lock held
+	 * across the driver's remove. */
+	for (;;) {
+		struct device *dev = NULL;
+
+		mutex_lock(&bus->lock);
+		if (!list_empty(&drv->devices))
+			dev = get_device(list_first_entry(&drv->devices,
+							  struct device,
+							  driver_node));
+		mutex_unlock(&bus->lock);
+		if (!dev)
+			break;
+		device_release_driver(dev);
+		put_device(dev);
+	}
+	mutex_lock(&bus->lock);
+	list_del_init(&drv->bus_node);
+	drv->registered = false;
+	mutex_unlock(&bus->lock);
+	pcl_trace(PCL_TR_CORE, "driver %s unregistered", drv->name);
+}

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The scenario engine: the verb table, running a parsed script, the
+ * expectations on checker reports, teardown and the verdict.
+ *
+ * Reports and the verdict: every checker report raised while a scenario
+ * runs is "pending" until an expect-report step accounts for it.  A
+ * report still pending at the end (after teardown and the final leak
+ * check) is unexpected and fails the scenario, whatever else held.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcilab/sync.h>
+#include "internal.h"
+
+#define MAX_VERBS	256
+#define MAX_TEARDOWN	16
+
+static const struct pcl_scn_verb *verbs[MAX_VERBS];
+static unsigned int nverbs;
+static void (*teardowns[MAX_TEARDOWN])(struct pcl_scn *s);
+static unsigned int nteardowns;
+
+struct pending {
+	enum pcl_checker checker;
+	char *summary;		/* "[checker] title (device X, driver Y)" */
+	char *text;		/* the full printed report */
+};
+
+struct pcl_scn {
+	const struct pcl_scn_opts *opts;
+	struct pcl_scn_result *res;
+	const struct scn_script *script;
+	const struct scn_step *step;	/* running now */
+	bool input_error;
+	bool torn_down;
+
+	/* pend_lock protects the pending array: reports may come from
+	 * any thread.  Taken inside the report engine's lock; nothing
+	 * nests inside it. */
+	pthread_mutex_t pend_lock;
+	struct pending *pend;
+	unsigned int npend, cappend;
+};
+
+void pcl_scn_register(const struct pcl_scn_verb *v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (pcl__scn_find_verb(v[i].name)) {
+			pcl_report(PCL_CHK_API, NULL, __FILE__, __LINE__,
+				   "scenario verb '%s' registered twice",
+				   v[i].name);
+			continue;
+		}
+		if (nverbs == MAX_VERBS)
+			return;
+		verbs[nverbs++] = &v[i];
+	}
+}
+
+const struct pcl_scn_verb *pcl__scn_find_verb(const char *name)
+{
+	for (unsigned int i = 0; i < nverbs; i++)
+		if (strcmp(verbs[i]->name, name) == 0)
+			return verbs[i];
+	return NULL;
+}
+
+static unsigned int edit_distance(const char *a, const char *b)
+{
+	unsigned int row[64], la = (unsigned int)strlen(a),
+		     lb = (unsigned int)strlen(b);
+
+	if (la >= ARRAY_SIZE(row) || lb >= ARRAY_SIZE(row))
+		return ~0u;
+	for (unsigned int j = 0; j <= lb; j++)
+		row[j] = j;
+	for (unsigned int i = 1; i <= la; i++) {
+		unsigned int diag = row[0];
+
+		row[0] = i;
+		for (unsigned int j = 1; j <= lb; j++) {
+			unsigned int up = row[j];
+			unsigned int best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *pcl__scn_suggest_verb(const char *name)
+{
+	const char *best = NULL;
+	unsigned int bestd = 3;		/* suggest only close misspellings */
+
+	for (unsigned int i = 0; i < nverbs; i++) {
+		unsigned int d = edit_distance(name, verbs[i]->name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = verbs[i]->name;
+		}
+	}
+	return best;
+}
+
+static int verb_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct pcl_scn_verb *const *)a)->name,
+		      (*(const struct pcl_scn_verb *const *)b)->name);
+}
+
+void pcl_scn_verbs_dump(FILE *f)
+{
+	const struct pcl_scn_verb *v[MAX_VERBS];
+
+	memcpy(v, verbs, nverbs * sizeof(v[0]));
+	qsort(v, nverbs, sizeof(v[0]), verb_cmp);
+	for (unsigned int i = 0; i < nverbs; i++) {
+		char head[96];
+
+		snprintf(head, sizeof(head), "%s %s", v[i]->name, v[i]->usage);
+		fprintf(f, "  %-40s %s\n", head, v[i]->help);
+	}
+}
+
+void pcl_scn_add_teardown(void (*fn)(struct pcl_scn *s))
+{
+	for (unsigned int i = 0; i < nteardowns; i++)
+		if (teardowns[i] == fn)
+			return;
+	if (nteardowns < MAX_TEARDOWN)
+		teardowns[nteardowns++] = fn;
+}
+
+/* ---- messages ---- */
+
+static void where(struct pcl_scn *s, FILE *f)
+{
+	if (s->step)
+		fprintf(f, "%s:%d: ", s->script->path, s->step->line);
+	else
+		fprintf(f, "%s: ", s->script->path);
+}
+
+int pcl_scn_input_error(struct pcl_scn *s, const struct pcl_scn_arg *at,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->step && at)
+		fprintf(s->opts->err, "%s:%d:%d: error: ", s->script->path,
+			s->step->line, at->col);
+	else {
+		where(s, s->opts->err);
+		fputs("error: ", s->opts->err);
+	}
+	va_start(ap, fmt);
+	vfprintf(s->opts->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', s->opts->err);
+	s->input_error = true;
+	return -EINVAL;
+}
+
+void pcl_scn_fail(struct pcl_scn *s, const char *fmt, ...)
+{
+	FILE *f = s->opts->out;
+	va_list ap;
+
+	where(s, f);
+	fputs("FAILED: ", f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	s->res->failures++;
+}
+
+void pcl_scn_note(struct pcl_scn *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pcl_trace(PCL_TR_SCN, "%s", msg);
+}
+
+FILE *pcl_scn_out(struct pcl_scn *s)
+{
+	return s->opts->out;
+}
+
+int pcl_scn_arg_uint(struct pcl_scn *s, const struct pcl_scn_arg *a,
+		     unsigned long max, unsigned long *out)
+{
+	const char *str = a->value ? a->value : a->word;
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (!*str || *str == '-')
+		goto bad;
+	v = strtoul(str, &end, 0);
+	if (errno || *end || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	pcl_scn_input_error(s, a, "'%s' is not a number from 0 to %lu", str,
+			    max);
+	return -EINVAL;
+}
+
+const struct pcl_scn_arg *pcl_scn_kv(int argc, const struct pcl_scn_arg *argv,
+				     int from, const char *key)
+{
+	for (int i = from; i < argc; i++)
+		if (argv[i].key && strcmp(argv[i].key, key) == 0)
+			return &argv[i];
+	return NULL;
+}
+
+/* ---- pending reports ---- */
+
+static void report_hook(const struct pcl_report *r, void *arg)
+{
+	struct pcl_scn *s = arg;
+	struct pending *p;
+	char *summary = NULL;
+
+	if (asprintf(&summary, "[%s] %s (device %s, driver %s)",
+		     pcl_checker_name(r->checker), r->title,
+		     r->device[0] ? r->device : "-",
+		     r->driver[0] ? r->driver : "-") < 0)
+		summary = NULL;
+	pthread_mutex_lock(&s->pend_lock);
+	if (s->npend == s->cappend) {
+		unsigned int ncap = s->cappend ? s->cappend * 2 : 16;
+		struct pending *n = realloc(s->pend, ncap * sizeof(*n));
+
+		if (!n) {
+			pthread_mutex_unlock(&s->pend_lock);
+			free(summary);
+			return;
+		}
+		s->pend = n;
+		s->cappend = ncap;
+	}
+	p = &s->pend[s->npend++];
+	p->checker = r->checker;
+	p->summary = summary;
+	p->text = r->text ? strdup(r->text) : NULL;
+	pthread_mutex_unlock(&s->pend_lock);
+}
+
+static void pending_drop(struct pcl_scn *s, unsigned int i)
+{
+	free(s->pend[i].summary);
+	free(s->pend[i].text);
+	memmove(&s->pend[i], &s->pend[i + 1],
+		(s->npend - i - 1) * sizeof(s->pend[0]));
+	s->npend--;
+}
+
+/* Account for every pending report of @chk (PCL_CHK_NR: any).
+ * Return: how many there were. */
+static unsigned int pending_take(struct pcl_scn *s, enum pcl_checker chk,
+				 const char *match, bool print)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&s->pend_lock);
+	for (unsigned int i = 0; i < s->npend;) {
+		struct pending *p = &s->pend[i];
+
+		if ((chk != PCL_CHK_NR && p->checker != chk) ||
+		    (match && (!p->summary || !strstr(p->summary, match)))) {
+			i++;
+			continue;
+		}
+		if (print)
+			fprintf(s->opts->out, "  %s\n",
+				p->summary ? p->summary : "?");
+		n++;
+		pending_drop(s, i);
+	}
+	pthread_mutex_unlock(&s->pend_lock);
+	return n;
+}
+
+static void print_unexpected(struct pcl_scn *s)
+{
+	pthread_mutex_lock(&s->pend_lock);
+	for (unsigned int i = 0; i < s->npend; i++) {
+		struct pending *p = &s->pend[i];
+
+		fprintf(s->opts->out, "%s: unexpected report %s\n",
+			s->script->path, p->summary ? p->summary : "?");
+		if (!s->opts->trace && p->text && !s->opts->quiet)
+			fputs(p->text, s->opts->out);
+	}
+	s->res->unexpected_reports += s->npend;
+	while (s->npend)
+		pending_drop(s, s->npend - 1);
+	pthread_mutex_unlock(&s->pend_lock);
+}
+
+/* ---- the engine's own verbs ---- */
+
+static int verb_title(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	snprintf(s->res->title, sizeof(s->res->title), "%s", argv[0].word);
+	pcl_scn_note(s, "scenario: %s", argv[0].word);
+	return 0;
+}
+
+static int verb_echo(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	fprintf(s->opts->out, "%s\n", argv[0].word);
+	return 0;
+}
+
+static void run_teardown(struct pcl_scn *s)
+{
+	pcl_scn_note(s, "teardown");
+	for (unsigned int i = nteardowns; i-- > 0;)
+		teardowns[i](s);
+	/* Callbacks queued by teardown (kfree_rcu and friends) run now, so
+	 * that what they free is not counted as a leak. */
+	rcu_barrier();
+	pcl_kmem_check_all();
+	s->torn_down = true;
+}
+
+static int verb_teardown(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	if (s->torn_down)
+		return -EALREADY;
+	run_teardown(s);
+	return 0;
+}
+
+/* expect-report CHECKER [N] [match=TEXT] */
+static int verb_expect_report(struct pcl_scn *s, int argc,
+			      const struct pcl_scn_arg *argv)
+{
+	const struct pcl_scn_arg *m = pcl_scn_kv(argc, argv, 1, "match");
+	unsigned long want = 1;
+	enum pcl_checker chk;
+	unsigned int got;
+
+	if (pcl_checker_parse(argv[0].word, &chk))
+		return pcl_scn_input_error(s, &argv[0],
+			"unknown checker '%s' (devres, atomic-sleep, residue, irq-free, use-after-revoke, leak, lockdep, spurious-irq, api)",
+			argv[0].word);
+	for (int i = 1; i < argc; i++) {
+		if (argv[i].key) {
+			if (strcmp(argv[i].key, "match"))
+				return pcl_scn_input_error(s, &argv[i],
+					"unknown option '%s' (match=TEXT)",
+					argv[i].key);
+			continue;
+		}
+		if (pcl_scn_arg_uint(s, &argv[i], 1000000, &want))
+			return -EINVAL;
+	}
+	got = pending_take(s, chk, m ? m->value : NULL, s->opts->trace);
+	if (got != want) {
+		pcl_scn_fail(s, "expected %lu %s report%s%s%s, got %u", want,
+			     argv[0].word, want == 1 ? "" : "s",
+			     m ? " matching " : "", m ? m->value : "", got);
+		return 0;
+	}
+	s->res->expectations++;
+	s->res->expected_reports += got;
+	return 0;
+}
+
+static int verb_expect_no_report(struct pcl_scn *s, int argc,
+				 const struct pcl_scn_arg *argv)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&s->pend_lock);
+	n = s->npend;
+	pthread_mutex_unlock(&s->pend_lock);
+	if (n) {
+		pcl_scn_fail(s, "expected no checker report, got %u:", n);
+		print_unexpected(s);
+		return 0;
+	}
+	s->res->expectations++;
+	return 0;
+}
+
+static const struct pcl_scn_verb engine_verbs[] = {
+	{ "title", "\"TEXT\"", "what the scenario shows (one line)", 1, 1, verb_title },
+	{ "echo", "\"TEXT\"", "print a line", 1, 1, verb_echo },
+	{ "expect-report", "CHECKER [N] [match=TEXT]",
+	  "exactly N (default 1) reports of CHECKER are pending; account for them",
+	  1, 3, verb_expect_report },
+	{ "expect-no-report", "", "no checker report is pending", 0, 0,
+	  verb_expect_no_report },
+	{ "teardown", "", "unbind and free everything now, then check for leaks",
+	  0, 0, verb_teardown },
+};
+
+__attribute__((constructor)) static void engine_verbs_init(void)
+{
+	pcl_scn_register(engine_verbs, ARRAY_SIZE(engine_verbs));
+}
+
+/* ---- running ---- */
+
+static void run_step(struct pcl_scn *s, const struct scn_step *st)
+{
+	int ret;
+
+	s->step = st;
+	s->res->steps++;
+	pcl_trace(PCL_TR_SCN, "%s:%d: %s", s->script->path, st->line,
+		  st->text ? st->text : st->verb->name);
+	ret = st->verb->run(s, st->argc, st->argv);
+	if (s->input_error)
+		return;
+	if (st->has_expect) {
+		if (ret == st->expect) {
+			s->res->expectations++;
+			return;
+		}
+		if (st->expect == 0)
+			pcl_scn_fail(s, "%s: failed with -%s, expected success",
+				     st->text, pcl_errname(ret));
+		else if (ret == 0)
+			pcl_scn_fail(s, "%s: succeeded, expected -%s", st->text,
+				     pcl_errname(st->expect));
+		else
+			pcl_scn_fail(s, "%s: failed with -%s, expected -%s",
+				     st->text, pcl_errname(ret),
+				     pcl_errname(st->expect));
+		return;
+	}
+	if (ret)
+		pcl_scn_fail(s, "%s: failed with -%s", st->text,
+			     pcl_errname(ret));
+}
+
+int pcl_scn_check_file(const char *path, FILE *err)
+{
+	struct scn_script sc;
+	int ret = pcl__scn_parse(path, err, &sc);
+
+	if (!ret)
+		pcl__scn_script_free(&sc);
+	return ret;
+}
+
+int pcl_scn_run_file(const char *path, const struct pcl_scn_opts *opts,
+		     struct pcl_scn_result *res)
+{
+	struct pcl_scn s = { 0 };
+	struct scn_script sc;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ret = pcl__scn_parse(path, opts->err, &sc);
+	if (ret) {
+		res->input_error = true;
+		return 2;
+	}
+	s.opts = opts;
+	s.res = res;
+	s.script = &sc;
+	pthread_mutex_init(&s.pend_lock, NULL);
+
+	if (opts->trace) {
+		pcl_trace_enable(~0u & ~(1u << PCL_TR_SYNC), opts->out);
+		pcl_report_set_stream(opts->out);
+	} else {
+		pcl_report_set_stream(NULL);
+	}
+	pcl_report_set_hook(report_hook, &s);
+
+	for (unsigned int i = 0; i < sc.nsteps && !s.input_error; i++)
+		run_step(&s, &sc.steps[i]);
+	s.step = NULL;
+	if (!s.torn_down)
+		run_teardown(&s);
+
+	pcl_report_set_hook(NULL, NULL);
+	pcl_trace_enable(0, NULL);
+	pcl_report_set_stream(stderr);
+
+	print_unexpected(&s);
+	free(s.pend);
+	pthread_mutex_destroy(&s.pend_lock);
+	pcl__scn_script_free(&sc);
+
+	if (s.input_error) {
+		res->input_error = true;
+		return 2;
+	}
+	return res->failures || res->unexpected_reports ? 1 : 0;
+}

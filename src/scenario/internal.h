@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to src/scenario.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#ifndef PCILAB_SCENARIO_INTERNAL_H
+#define PCILAB_SCENARIO_INTERNAL_H
+
+#include <pcilab/scenario.h>
+
+#define SCN_MAX_FILE	(4u << 20)	/* bytes */
+#define SCN_MAX_LINE	4096		/* bytes per line */
+#define SCN_MAX_STEPS	100000
+
+struct scn_step {
+	int line;
+	const struct pcl_scn_verb *verb;
+	int argc;
+	struct pcl_scn_arg argv[PCL_SCN_MAX_ARGS];
+	bool has_expect;	/* "=> X" given */
+	int expect;		/* 0 for "ok", else -errno */
+	char *text;		/* the line as written, for messages */
+	char *store;		/* owns the argument strings */
+};
+
+struct scn_script {
+	const char *path;
+	struct scn_step *steps;
+	unsigned int nsteps;
+};
+
+/* parse.c */
+const struct pcl_scn_verb *pcl__scn_find_verb(const char *name);
+const char *pcl__scn_suggest_verb(const char *name);
+/* Return: 0, or 2 after printing "path:line:col: error: ..." to @err. */
+int pcl__scn_parse(const char *path, FILE *err, struct scn_script *out);
+void pcl__scn_script_free(struct scn_script *sc);
+
+#endif

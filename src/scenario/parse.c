@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The scenario parser.  The whole file is parsed before anything runs, so
+ * a typo on line 90 does not leave a half-run machine behind; every error
+ * names the file, line and column.
+ *
+ * Grammar (docs/scenario-language.md):
+ *
+ *   file     := { line }
+ *   line     := [ step ] [ comment ] NEWLINE
+ *   step     := verb { arg } [ "=>" result ]
+ *   arg      := word | key "=" value | quoted
+ *   quoted   := '"' { char | '\"' | '\\' | '\n' | '\t' } '"'
+ *   result   := "ok" | ERRNAME          (EBUSY, -EBUSY, EPROBE_DEFER, ...)
+ *   comment  := "#" { any }
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+struct parser {
+	const char *path;
+	FILE *err;
+	int line;
+};
+
+static int perr(struct parser *p, int col, const char *fmt, ...)
+	__printf(3, 4);
+
+static int perr(struct parser *p, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(p->err, "%s:%d:%d: error: ", p->path, p->line, col);
+	va_start(ap, fmt);
+	vfprintf(p->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->err);
+	return 2;
+}
+
+/* Split @buf (one line, modified in place) into tokens. */
+struct token {
+	char *s;
+	int col;
+	bool quoted;
+};
+
+static int tokenize(struct parser *p, char *buf, struct token *tok, int max,
+		    int *ntok)
+{
+	char *r = buf;
+	int n = 0;
+
+	for (;;) {
+		char *w;
+		int col;
+
+		while (*r == ' ' || *r == '\t' || *r == '\r')
+			r++;
+		if (!*r || *r == '#')
+			break;
+		col = (int)(r - buf) + 1;
+		if (n == max)
+			return perr(p, col, "too many arguments (at most %d)",
+				    max - 1);
+		tok[n].col = col;
+		if (*r == '"') {
+			w = ++r;
+			tok[n].s = w;
+			tok[n].quoted = true;
+			for (;;) {
+				if (!*r)
+					return perr(p, col,
+						    "unterminated quoted string");
+				if (*r == '"')
+					break;
+				if (*r == '\\') {
+					char c = r[1];
+
+					if (c == 'n')
+						*w++ = '\n';
+					else if (c == 't')
+						*w++ = '\t';
+					else if (c == '"' || c == '\\')
+						*w++ = c;
+					else
+						return perr(p, (int)(r - buf) + 1,
+							    "unknown escape '\\%c' in quoted string",
+							    c ? c : '0');
+					r += 2;
+					continue;
+				}
+				*w++ = *r++;
+			}
+			r++;	/* closing quote */
+			if (*r && *r != ' ' && *r != '\t' && *r != '\r' &&
+			    *r != '#')
+				return perr(p, (int)(r - buf) + 1,
+					    "expected a space after the closing quote");
+			*w = '\0';
+		} else {
+			tok[n].s = r;
+			tok[n].quoted = false;
+			while (*r && *r != ' ' && *r != '\t' && *r != '\r') {
+				if (*r == '"')
+					return perr(p, (int)(r - buf) + 1,
+						    "quote inside a word");
+				r++;
+			}
+			if (*r)
+				*r++ = '\0';
+		}
+		n++;
+	}
+	*ntok = n;
+	return 0;
+}
+
+static int check_chars(struct parser *p, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c < 0x20 && c != '\t' && c != '\r')
+			return perr(p, (int)i + 1,
+				    "unexpected control character 0x%02x", c);
+	}
+	return 0;
+}
+
+static int build_step(struct parser *p, struct token *tok, int ntok,
+		      struct scn_step *st)
+{
+	const struct pcl_scn_verb *v;
+	int nargs = ntok - 1;
+
+	v = pcl__scn_find_verb(tok[0].s);
+	if (!v) {
+		const char *hint = pcl__scn_suggest_verb(tok[0].s);
+
+		if (hint)
+			return perr(p, tok[0].col,
+				    "unknown verb '%s' (did you mean '%s'?)",
+				    tok[0].s, hint);
+		return perr(p, tok[0].col,
+			    "unknown verb '%s' (pcilab verbs lists them)",
+			    tok[0].s);
+	}
+	st->has_expect = false;
+	st->expect = 0;
+	for (int i = 1; i < ntok; i++) {
+		if (tok[i].quoted || strcmp(tok[i].s, "=>") != 0)
+			continue;
+		if (i != ntok - 2)
+			return perr(p, tok[i].col,
+				    "'=>' must be followed by exactly one result (ok or an errno name) at the end of the line");
+		st->has_expect = true;
+		if (strcmp(tok[i + 1].s, "ok") != 0 &&
+		    pcl_errno_parse(tok[i + 1].s, &st->expect) != 0)
+			return perr(p, tok[i + 1].col,
+				    "'%s' is not an errno name (EBUSY, ENODEV, EPROBE_DEFER, ...) or 'ok'",
+				    tok[i + 1].s);
+		nargs = i - 1;
+		break;
+	}
+	if (nargs < v->min_args || nargs > v->max_args) {
+		if (v->min_args == v->max_args)
+			return perr(p, tok[0].col,
+				    "'%s' takes %d argument%s (%s), got %d",
+				    v->name, v->min_args,
+				    v->min_args == 1 ? "" : "s", v->usage, nargs);
+		return perr(p, tok[0].col,
+			    "'%s' takes %d to %d arguments (%s), got %d",
+			    v->name, v->min_args, v->max_args, v->usage, nargs);
+	}
+	st->verb = v;
+	st->argc = nargs;
+	for (int i = 0; i < nargs; i++) {
+		struct pcl_scn_arg *a = &st->argv[i];
+		struct token *t = &tok[i + 1];
+		char *eq = t->quoted ? NULL : strchr(t->s, '=');
+
+		a->word = t->s;
+		a->col = t->col;
+		a->key = NULL;
+		a->value = NULL;
+		if (eq && eq != t->s) {
+			/* key=value: keep "word" intact, split a copy. */
+			size_t kl = (size_t)(eq - t->s);
+
+			a->key = strndup(t->s, kl);
+			a->value = eq + 1;
+			if (!a->key)
+				return perr(p, t->col, "out of memory");
+		}
+	}
+	return 0;
+}
+
+static void step_free(struct scn_step *st)
+{
+	for (int i = 0; i < st->argc; i++)
+		free((char *)st->argv[i].key);
+	free(st->store);
+	free(st->text);
+}
+
+void pcl__scn_script_free(struct scn_script *sc)
+{
+	for (unsigned int i = 0; i < sc->nsteps; i++)
+		step_free(&sc->steps[i]);
+	free(sc->steps);
+	sc->steps = NULL;
+	sc->nsteps = 0;
+}
+
+static int parse_line(struct parser *p, const char *line, size_t len,
+		      struct scn_script *sc, unsigned int *cap)
+{
+	struct token tok[PCL_SCN_MAX_ARGS + 3];
+	struct scn_step *st;
+	char *buf;
+	int ntok = 0, ret;
+
+	if (len > SCN_MAX_LINE)
+		return perr(p, SCN_MAX_LINE + 1,
+			    "line longer than %d bytes", SCN_MAX_LINE);
+	ret = check_chars(p, line, len);
+	if (ret)
+		return ret;
+	buf = strndup(line, len);
+	if (!buf)
+		return perr(p, 1, "out of memory");
+	ret = tokenize(p, buf, tok, (int)ARRAY_SIZE(tok), &ntok);
+	if (ret || ntok == 0) {
+		free(buf);
+		return ret;
+	}
+	if (sc->nsteps == SCN_MAX_STEPS) {
+		free(buf);
+		return perr(p, 1, "more than %d steps", SCN_MAX_STEPS);
+	}
+	if (sc->nsteps == *cap) {
+		unsigned int ncap = *cap ? *cap * 2 : 32;
+		struct scn_step *n = realloc(sc->steps, ncap * sizeof(*n));
+
+		if (!n) {
+			free(buf);
+			return perr(p, 1, "out of memory");
+		}
+		sc->steps = n;
+		*cap = ncap;
+	}
+	st = &sc->steps[sc->nsteps];
+	memset(st, 0, sizeof(*st));
+	st->line = p->line;
+	st->store = buf;
+	ret = build_step(p, tok, ntok, st);
+	if (ret) {
+		step_free(st);
+		return ret;
+	}
+	st->text = strndup(line, len);
+	if (st->text)
+		st->text[strcspn(st->text, "#\r")] = '\0';
+	sc->nsteps++;
+	return 0;
+}
+
+static char *slurp(struct parser *p, size_t *len)
+{
+	FILE *f = fopen(p->path, "rb");
+	char *data;
+	size_t n;
+
+	if (!f) {
+		fprintf(p->err, "%s: error: cannot open: %s\n", p->path,
+			strerror(errno));
+		return NULL;
+	}
+	data = malloc(SCN_MAX_FILE + 1);
+	if (!data) {
+		fclose(f);
+		fprintf(p->err, "%s: error: out of memory\n", p->path);
+		return NULL;
+	}
+	n = fread(data, 1, SCN_MAX_FILE + 1, f);
+	if (ferror(f) || n > SCN_MAX_FILE) {
+		fprintf(p->err, "%s: error: %s\n", p->path,
+			ferror(f) ? "read error" : "file larger than 4 MiB");
+		fclose(f);
+		free(data);
+		return NULL;
+	}
+	fclose(f);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+int pcl__scn_parse(const char *path, FILE *err, struct scn_script *out)
+{
+	struct parser p = { path, err, 0 };
+	unsigned int cap = 0;
+	size_t len, off = 0;
+	char *data;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->path = path;
+	data = slurp(&p, &len);
+	if (!data)
+		return 2;
+	while (off < len && !ret) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t l = nl ? (size_t)(nl - (data + off)) : len - off;
+
+		p.line++;
+		if (memchr(data + off, '\0', l))
+			ret = perr(&p, (int)((char *)memchr(data + off, '\0', l) -
+					     (data + off)) + 1,
+				   "NUL byte in scenario text");
+		else
+			ret = parse_line(&p, data + off, l, out, &cap);
+		off += l + 1;
+	}
+	free(data);
+	if (ret)
+		pcl__scn_script_free(out);
+	return ret;
+}
