@@ -327,13 +327,13 @@ int devres_release_group(struct device *dev, void *id);
 /** devm_add_action() - call @action(@data) at unbind.  Return: 0, -ENOMEM,
  * -ENODEV (refused: see the rules above; @action is not called). */
 #define devm_add_action(dev, action, data) \
-	__devm_add_action((dev), (action), (data), #action, __FILE__, __LINE__)
+	__devm_add_action((dev), action, (data), #action, __FILE__, __LINE__)
 int __devm_add_action(struct device *dev, void (*action)(void *), void *data,
 		      const char *name, const char *file, int line);
 /** devm_add_action_or_reset() - as devm_add_action(), but if it fails,
  * call @action(@data) at once. */
 #define devm_add_action_or_reset(dev, action, data)			\
-	({ int __r = devm_add_action((dev), (action), (data));		\
+	({ int __r = devm_add_action(dev, action, data);			\
 	   if (__r) (action)(data);					\
 	   __r; })
 /** devm_remove_action() - forget the action without calling it; warns if
@@ -480,5 +480,7 @@ int testbus_enable_device_managed(struct testbus_device *tdev);
 
 /** pcl_base_init() - register the test bus; idempotent. */
 int pcl_base_init(void);
+/** pcl_base_scenario_init() - register the base layer's scenario verbs. */
+void pcl_base_scenario_init(void);
 
 #endif /* PCILAB_BASE_H */

@@ -71,6 +71,8 @@ void pcl_scn_add_teardown(void (*fn)(struct pcl_scn *s));
 int pcl_scn_input_error(struct pcl_scn *s, const struct pcl_scn_arg *at,
 			const char *fmt, ...) __printf(3, 4);
 void pcl_scn_fail(struct pcl_scn *s, const char *fmt, ...) __printf(2, 3);
+/** pcl_scn_pass() - an expectation held (counted in the verdict line). */
+void pcl_scn_pass(struct pcl_scn *s);
 /** pcl_scn_note() - a line of scenario output (shown with --trace). */
 void pcl_scn_note(struct pcl_scn *s, const char *fmt, ...) __printf(2, 3);
 /** pcl_scn_out() - the stream where verbs print what the user asked for. */

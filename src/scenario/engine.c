@@ -188,6 +188,11 @@ void pcl_scn_fail(struct pcl_scn *s, const char *fmt, ...)
 	s->res->failures++;
 }
 
+void pcl_scn_pass(struct pcl_scn *s)
+{
+	s->res->expectations++;
+}
+
 void pcl_scn_note(struct pcl_scn *s, const char *fmt, ...)
 {
 	char msg[512];

@@ -50,6 +50,52 @@ struct token {
 	bool quoted;
 };
 
+/*
+ * Copy a quoted string starting after its opening quote at *@rp into
+ * *@wp, unescaping.  Return: 0, or 2 after an error message.
+ */
+static int unquote(struct parser *p, const char *buf, char **rp, char **wp,
+		   int col)
+{
+	char *r = *rp, *w = *wp;
+
+	for (;;) {
+		if (!*r)
+			return perr(p, col, "unterminated quoted string");
+		if (*r == '"')
+			break;
+		if (*r == '\\') {
+			char c = r[1];
+
+			if (c == 'n')
+				*w++ = '\n';
+			else if (c == 't')
+				*w++ = '\t';
+			else if (c == '"' || c == '\\')
+				*w++ = c;
+			else
+				return perr(p, (int)(r - buf) + 1,
+					    "unknown escape '\\%c' in quoted string",
+					    c ? c : '0');
+			r += 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*rp = r + 1;	/* past the closing quote */
+	*wp = w;
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * Split @buf (one line, modified in place) into tokens.  A token is a bare
+ * word, a "quoted string", or key="quoted value".
+ */
 static int tokenize(struct parser *p, char *buf, struct token *tok, int max,
 		    int *ntok)
 {
@@ -58,63 +104,43 @@ static int tokenize(struct parser *p, char *buf, struct token *tok, int max,
 
 	for (;;) {
 		char *w;
-		int col;
+		int col, ret;
 
-		while (*r == ' ' || *r == '\t' || *r == '\r')
+		while (is_space(*r))
 			r++;
 		if (!*r || *r == '#')
 			break;
 		col = (int)(r - buf) + 1;
 		if (n == max)
 			return perr(p, col, "too many arguments (at most %d)",
-				    max - 1);
+				    PCL_SCN_MAX_ARGS);
 		tok[n].col = col;
-		if (*r == '"') {
-			w = ++r;
-			tok[n].s = w;
-			tok[n].quoted = true;
-			for (;;) {
-				if (!*r)
-					return perr(p, col,
-						    "unterminated quoted string");
-				if (*r == '"')
-					break;
-				if (*r == '\\') {
-					char c = r[1];
-
-					if (c == 'n')
-						*w++ = '\n';
-					else if (c == 't')
-						*w++ = '\t';
-					else if (c == '"' || c == '\\')
-						*w++ = c;
-					else
-						return perr(p, (int)(r - buf) + 1,
-							    "unknown escape '\\%c' in quoted string",
-							    c ? c : '0');
-					r += 2;
-					continue;
-				}
+		tok[n].quoted = *r == '"';
+		tok[n].s = w = r;
+		while (*r && !is_space(*r)) {
+			if (*r != '"') {
 				*w++ = *r++;
+				continue;
 			}
-			r++;	/* closing quote */
-			if (*r && *r != ' ' && *r != '\t' && *r != '\r' &&
-			    *r != '#')
+			/* A quote opens a token or a value after "key=". */
+			if (r != tok[n].s && !(w > tok[n].s && w[-1] == '=' &&
+					       !memchr(tok[n].s, '"', (size_t)(w - tok[n].s))))
+				return perr(p, (int)(r - buf) + 1,
+					    "quote inside a word (quote the whole word, or key=\"value\")");
+			r++;
+			ret = unquote(p, buf, &r, &w, (int)(r - buf));
+			if (ret)
+				return ret;
+			if (*r && !is_space(*r) && *r != '#')
 				return perr(p, (int)(r - buf) + 1,
 					    "expected a space after the closing quote");
-			*w = '\0';
-		} else {
-			tok[n].s = r;
-			tok[n].quoted = false;
-			while (*r && *r != ' ' && *r != '\t' && *r != '\r') {
-				if (*r == '"')
-					return perr(p, (int)(r - buf) + 1,
-						    "quote inside a word");
-				r++;
-			}
-			if (*r)
-				*r++ = '\0';
+			break;
 		}
+		if (*r && *r != '#')
+			r++;
+		else if (*r == '#')
+			*r = '\0';	/* a comment right after a quote */
+		*w = '\0';
 		n++;
 	}
 	*ntok = n;
@@ -266,8 +292,13 @@ static int parse_line(struct parser *p, const char *line, size_t len,
 		return ret;
 	}
 	st->text = strndup(line, len);
-	if (st->text)
-		st->text[strcspn(st->text, "#\r")] = '\0';
+	if (st->text) {
+		size_t tl = strcspn(st->text, "#\r");
+
+		while (tl && (st->text[tl - 1] == ' ' || st->text[tl - 1] == '\t'))
+			tl--;
+		st->text[tl] = '\0';
+	}
 	sc->nsteps++;
 	return 0;
 }

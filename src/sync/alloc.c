@@ -26,7 +26,6 @@ struct pcl_kmem_owner {
 };
 
 struct kmem_hdr {
-	uint64_t magic;
 	size_t size;
 	struct list_head node;
 	struct pcl_kmem_owner *owner;	/* NULL: charged to nobody */
@@ -34,6 +33,10 @@ struct kmem_hdr {
 	const char *func;
 	int line;
 	bool reported;		/* already reported as a leak */
+	/* Last, not first: free() reuses the first words of a chunk for its
+	 * free-list links (glibc's tcache writes offsets 0 and 8), which
+	 * would erase KMEM_FREED and hide a double free. */
+	uint64_t magic;
 } __attribute__((aligned(16)));
 
 /*
@@ -42,7 +45,13 @@ struct kmem_hdr {
  * is legal in any context with GFP_ATOMIC.
  */
 static pthread_mutex_t kmem_lock = PTHREAD_MUTEX_INITIALIZER;
-static LIST_HEAD(kmem_live);
+/* The list head lives in a header-shaped sentinel, so that the
+ * list_for_each_entry() cursor computed from the head is a properly
+ * aligned struct kmem_hdr (UBSan checks the alignment). */
+static struct kmem_hdr kmem_sentinel = {
+	.node = LIST_HEAD_INIT(kmem_sentinel.node),
+};
+#define kmem_live	(kmem_sentinel.node)
 static unsigned long kmem_nlive;		/* under kmem_lock */
 static atomic_uint kmem_fail_countdown;
 
@@ -133,7 +142,9 @@ void kfree(const void *p)
 	kmem_nlive--;
 	owner_put_locked(h->owner);
 	pthread_mutex_unlock(&kmem_lock);
-	h->magic = KMEM_FREED;
+	/* volatile: a plain store just before free() is a dead store the
+	 * compiler deletes, and a double free would pass valid_block() */
+	*(volatile uint64_t *)&h->magic = KMEM_FREED;
 	free(h);
 }
 

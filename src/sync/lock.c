@@ -283,10 +283,32 @@ int __down_read_trylock(struct rw_semaphore *s, const char *file, int line)
 	return ok;
 }
 
+/* The held-lock entry pcl_ctx_lock_released() would drop for @dep. */
+static const struct pcl_held_lock *held_entry(const void *dep)
+{
+	struct pcl_context *c = pcl_ctx();
+	int n = c->nheld < PCL_MAX_HELD_LOCKS ? c->nheld : PCL_MAX_HELD_LOCKS;
+
+	for (int i = n - 1; i >= 0; i--)
+		if (c->held[i].lock == dep)
+			return &c->held[i];
+	return NULL;
+}
+
 void up_read(struct rw_semaphore *s)
 {
-	int r = pcl_ctx_lock_released(&s->dep);
+	const struct pcl_held_lock *h = held_entry(&s->dep);
+	int r;
 
+	if (h && !h->recursive && h->kind != PCL_LOCK_RWSEM_READ) {
+		/* releasing it as a reader would drive readers negative
+		 * and leave the writer in place for ever */
+		pcl_report(PCL_CHK_LOCKDEP, NULL, __FILE__, __LINE__,
+			   "up_read(%s) by its writer (not released)",
+			   s->dep.name);
+		return;
+	}
+	r = pcl_ctx_lock_released(&s->dep);
 	if (r != 1)
 		return;
 	pthread_mutex_lock(&s->m);
@@ -331,9 +353,13 @@ int __down_write_trylock(struct rw_semaphore *s, const char *file, int line)
 
 void up_write(struct rw_semaphore *s)
 {
+	const struct pcl_held_lock *h = held_entry(&s->dep);
 	int r;
 
-	if (!rwsem_is_write_owner(s) && !pcl_ctx_holds(&s->dep)) {
+	/* Only the writer releases it; else only a reported (recursive)
+	 * acquisition is dropped.  A reader's entry is not: that would
+	 * leave the reader count raised for ever. */
+	if (!rwsem_is_write_owner(s) && !(h && h->recursive)) {
 		pcl_report(PCL_CHK_LOCKDEP, NULL, __FILE__, __LINE__,
 			   "up_write(%s) by a task that is not its writer",
 			   s->dep.name);

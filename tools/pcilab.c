@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * pcilab - run, check and inspect lifecycle scenarios.
+ *
+ * Exit status: 0 every expectation held and no checker fired unexpectedly;
+ * 1 it did not; 2 a usage or input error.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pcilab/base.h>
+#include <pcilab/scenario.h>
+
+#define PCILAB_VERSION	"0.1.0"
+
+static const struct {
+	const char *name;
+	const char *what;
+} checker_help[] = {
+	{ "devres", "devres added during release, from remove(), or with no driver bound" },
+	{ "atomic-sleep", "a sleeping call or GFP_KERNEL allocation in atomic context" },
+	{ "residue", "device state after remove differs from before probe (PCI layer)" },
+	{ "irq-free", "freeing vectors whose IRQs still have handlers (IRQ layer)" },
+	{ "use-after-revoke", "MMIO or char-device use after unmap / unregister" },
+	{ "leak", "memory a binding allocated and did not free; anything live at teardown" },
+	{ "lockdep", "recursive locking, bad unlocks, sleeping locks in hard-IRQ, RCU misuse" },
+	{ "spurious-irq", "unhandled interrupt storms (IRQ layer)" },
+	{ "api", "a core API used against its contract (WARN_ON)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: pcilab COMMAND [ARGS]\n"
+"\n"
+"Run Linux-shaped driver lifecycles over emulated hardware, with checkers.\n"
+"\n"
+"commands:\n"
+"  run [--trace] [--quiet] [--fatal] FILE...\n"
+"                 run scenarios; print each one's verdict\n"
+"                 --trace   every lifecycle event, devres operation and report\n"
+"                 --quiet   only the verdict line\n"
+"                 --fatal   abort on the first checker report (panic_on_warn)\n"
+"  check FILE...  parse scenarios without running them\n"
+"  verbs          the scenario language's verbs\n"
+"  drivers        the driver modules scenarios can modprobe\n"
+"  checkers       the checkers and what each catches\n"
+"  --help, --version\n"
+"\n"
+"exit status: 0 all expectations held, no unexpected report; 1 otherwise;\n"
+"             2 usage or input error (file:line:column: what is wrong)\n");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trace", no_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "fatal", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pcl_scn_opts o = { .out = stdout, .err = stderr };
+	int c, worst = 0, npass = 0, nfail = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "tqfh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.trace = true; break;
+		case 'q': o.quiet = true; break;
+		case 'f': pcl_report_set_fatal(true); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "pcilab run: no scenario file given\n");
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct pcl_scn_result r;
+		int ret = pcl_scn_run_file(argv[i], &o, &r);
+
+		if (ret == 2) {
+			fprintf(stderr, "ERROR %s: not run (input error)\n", argv[i]);
+			worst = 2;
+			nfail++;
+			continue;
+		}
+		printf("%s  %s  (%u steps, %u checks held, %u expected reports%s)%s%s%s\n",
+		       ret ? "FAIL" : "PASS", argv[i], r.steps, r.expectations,
+		       r.expected_reports,
+		       r.failures || r.unexpected_reports ? ", failures" : "",
+		       r.title[0] ? "\n      " : "", r.title,
+		       "");
+		if (ret) {
+			nfail++;
+			if (worst < ret)
+				worst = ret;
+		} else {
+			npass++;
+		}
+	}
+	if (argc - optind > 1)
+		printf("scenarios: %d passed, %d failed\n", npass, nfail);
+	return worst;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	int worst = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "pcilab check: no scenario file given\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		int ret = pcl_scn_check_file(argv[i], stderr);
+
+		if (ret)
+			worst = ret;
+		else
+			printf("ok  %s\n", argv[i]);
+	}
+	return worst;
+}
+
+static int cmd_drivers(void)
+{
+	for (struct pcl_module *m = pcl_module_first(); m; m = m->next)
+		printf("  %-26s %s\n", m->name, m->summary);
+	return 0;
+}
+
+static int cmd_checkers(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(checker_help); i++)
+		printf("  %-18s %s\n", checker_help[i].name, checker_help[i].what);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	pcl_base_scenario_init();
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("pcilab %s\n", PCILAB_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "verbs")) {
+		pcl_scn_verbs_dump(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "drivers"))
+		return cmd_drivers();
+	if (!strcmp(cmd, "checkers"))
+		return cmd_checkers();
+	fprintf(stderr, "pcilab: unknown command '%s' (pcilab --help)\n", cmd);
+	return 2;
+}
