@@ -190,8 +190,8 @@ void put_device(struct device *dev);
 /** bus_find_device_by_name() - with a reference, or NULL. */
 struct device *bus_find_device_by_name(struct bus_type *bus, const char *name);
 
-void device_lock(struct device *dev);
-void device_unlock(struct device *dev);
+#define device_lock(dev)	__mutex_lock(&(dev)->mutex, __FILE__, __LINE__)
+#define device_unlock(dev)	mutex_unlock(&(dev)->mutex)
 #define device_lock_assert(dev)	lockdep_assert_held(&(dev)->mutex)
 
 /* ------------------------------------------------------------------ */

@@ -191,16 +191,6 @@ struct device *bus_find_device_by_name(struct bus_type *bus, const char *name)
 	return found;
 }
 
-void device_lock(struct device *dev)
-{
-	mutex_lock(&dev->mutex);
-}
-
-void device_unlock(struct device *dev)
-{
-	mutex_unlock(&dev->mutex);
-}
-
 void device_driver_enter(struct device *dev, struct pcl_drv_call *save)
 {
 	save->owner = pcl_kmem_owner_switch(dev->owner);

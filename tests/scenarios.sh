@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Scenario tests, run by tests/run.sh:
+#  - every bundled scenario (scenarios/*.scn) and every regression scenario
+#    (tests/scenarios/pass/*.scn) must PASS (exit 0);
+#  - every tests/scenarios/fail/*.scn must FAIL (exit 1) and print each
+#    line its "# expect-output: TEXT" comments name;
+#  - every tests/scenarios/bad/*.scn is malformed and must be rejected
+#    (exit 2) with the "# expect-error: TEXT" message on stderr, naming
+#    the file, line and column - without running anything.
+set -u
+PCILAB=${1:?usage: tests/scenarios.sh PCILAB_BINARY}
+pass=0
+fail=0
+
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+for f in scenarios/*.scn tests/scenarios/pass/*.scn; do
+	[ -e "$f" ] || continue
+	out=$("$PCILAB" run "$f" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then ok; else bad "$f: exit $rc, expected 0"; echo "$out" | tail -40; fi
+done
+
+for f in tests/scenarios/fail/*.scn; do
+	[ -e "$f" ] || continue
+	out=$("$PCILAB" run "$f" 2>&1)
+	rc=$?
+	if [ $rc -ne 1 ]; then bad "$f: exit $rc, expected 1"; echo "$out" | tail -40; continue; fi
+	missing=0
+	while IFS= read -r want; do
+		grep -qF -- "$want" <<<"$out" || { bad "$f: output lacks: $want"; missing=1; }
+	done < <(sed -n 's/^# expect-output: //p' "$f")
+	[ $missing -eq 0 ] && ok
+done
+
+for f in tests/scenarios/bad/*.scn; do
+	[ -e "$f" ] || continue
+	err=$("$PCILAB" run "$f" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 2 ]; then bad "$f: exit $rc, expected 2"; echo "$err" | tail -20; continue; fi
+	want=$(sed -n 's/^# expect-error: //p' "$f" | head -1)
+	want=${want//@FILE@/$f}
+	if [ -z "$want" ]; then bad "$f: no '# expect-error:' line"; continue; fi
+	if grep -qF -- "$want" <<<"$err"; then ok; else bad "$f: stderr lacks: $want"; echo "$err"; fi
+done
+
+# The CLI's own contract.
+"$PCILAB" --help >/dev/null && ok || bad "pcilab --help: nonzero exit"
+"$PCILAB" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "unknown command: exit not 2"
+"$PCILAB" run >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "run without a file: exit not 2"
+"$PCILAB" run /nonexistent.scn >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing file: exit not 2"
+
+echo "scenarios: $pass passed, $fail failed"
+[ $fail -eq 0 ]
