@@ -56,6 +56,35 @@ static void usage(FILE *f)
 "             2 usage or input error (file:line:column: what is wrong)\n");
 }
 
+static void print_verdict(const char *path, int ret,
+			  const struct pcl_scn_result *r, bool oneline)
+{
+	const char *verdict = ret == 0 ? "PASS" : ret == 1 ? "FAIL" : "ERROR";
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	if (ret == 2) {
+		printf("%-5s %s: not run (input error)\n", verdict, path);
+		return;
+	}
+	if (oneline) {
+		printf("%-5s %-32.*s %s\n", verdict,
+		       (int)(strlen(base) > 4 && !strcmp(base + strlen(base) - 4, ".scn")
+			     ? strlen(base) - 4 : strlen(base)),
+		       base, r->title);
+		return;
+	}
+	printf("%-5s %s: %u steps, %u expectations held, %u expected reports",
+	       verdict, path, r->steps, r->expectations, r->expected_reports);
+	if (r->failures)
+		printf(", %u failed", r->failures);
+	if (r->unexpected_reports)
+		printf(", %u unexpected reports", r->unexpected_reports);
+	printf("\n");
+	if (r->title[0])
+		printf("      %s\n", r->title);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -84,20 +113,25 @@ static int cmd_run(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		struct pcl_scn_result r;
-		int ret = pcl_scn_run_file(argv[i], &o, &r);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mem = NULL;
+		int ret;
 
-		if (ret == 2) {
-			fprintf(stderr, "ERROR %s: not run (input error)\n", argv[i]);
-			worst = 2;
-			nfail++;
-			continue;
+		/* --quiet: keep the scenario's output, show it only if it fails */
+		if (o.quiet && !o.trace) {
+			mem = open_memstream(&buf, &len);
+			o.out = mem ? mem : stdout;
 		}
-		printf("%s  %s  (%u steps, %u checks held, %u expected reports%s)%s%s%s\n",
-		       ret ? "FAIL" : "PASS", argv[i], r.steps, r.expectations,
-		       r.expected_reports,
-		       r.failures || r.unexpected_reports ? ", failures" : "",
-		       r.title[0] ? "\n      " : "", r.title,
-		       "");
+		ret = pcl_scn_run_file(argv[i], &o, &r);
+		if (mem) {
+			fclose(mem);
+			o.out = stdout;
+			if (ret == 1 && buf)
+				fputs(buf, stdout);
+			free(buf);
+		}
+		print_verdict(argv[i], ret, &r, o.quiet);
 		if (ret) {
 			nfail++;
 			if (worst < ret)

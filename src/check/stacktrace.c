@@ -65,6 +65,36 @@ static const char *short_path(const char *path)
 	return best ? best + 1 : path;
 }
 
+/*
+ * libdw before 0.189 maps an address to its CU only through
+ * .debug_aranges, which clang does not emit by default: dwfl_module_getsrc()
+ * then fails for every clang-built frame.  Search the CUs' own address
+ * ranges instead.
+ */
+static const char *src_by_cu_ranges(Dwfl_Module *mod, Dwarf_Addr pc,
+				    int *lineno)
+{
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias;
+
+	while ((cu = dwfl_module_nextcu(mod, cu, &bias)) != NULL) {
+		Dwarf_Addr base, lo, hi, a = pc - bias;
+		ptrdiff_t off = 0;
+
+		while ((off = dwarf_ranges(cu, off, &base, &lo, &hi)) > 0) {
+			Dwarf_Line *l;
+
+			if (a < lo || a >= hi)
+				continue;
+			l = dwarf_getsrc_die(cu, a);
+			if (!l || dwarf_lineno(l, lineno) != 0)
+				return NULL;
+			return dwarf_linesrc(l, NULL, NULL);
+		}
+	}
+	return NULL;
+}
+
 static void print_frame(FILE *f, Dwfl *d, uintptr_t addr)
 {
 	/* Return addresses point after the call; look up the call itself. */
@@ -84,6 +114,8 @@ static void print_frame(FILE *f, Dwfl *d, uintptr_t addr)
 		if (line)
 			src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL,
 					    NULL);
+		else
+			src = src_by_cu_ranges(mod, pc, &lineno);
 	}
 	if (!name) {
 		fprintf(f, "  0x%" PRIxPTR "\n", addr);
