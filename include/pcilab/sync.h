@@ -449,12 +449,29 @@ extern int pcl__rcu_tsan_sync;
 void pcl__rcu_register_self(void);
 void pcl__rcu_read_unlock_slow(void);
 
+#ifdef PCL_TSAN
+/*
+ * Under ThreadSanitizer the read side calls liburcu's out-of-line
+ * entry points instead: the inline ones touch the grace-period futex
+ * with plain (volatile) accesses that TSan, seeing them instrumented,
+ * reports as races between readers.  Ordering for TSan comes from
+ * pcl__rcu_tsan_sync below.
+ */
+void urcu_memb_read_lock(void);
+void urcu_memb_read_unlock(void);
+#define pcl__urcu_read_lock()	urcu_memb_read_lock()
+#define pcl__urcu_read_unlock()	urcu_memb_read_unlock()
+#else
+#define pcl__urcu_read_lock()	_urcu_memb_read_lock()
+#define pcl__urcu_read_unlock()	_urcu_memb_read_unlock()
+#endif
+
 /** rcu_read_lock() - enter a read-side section.  Context: any; nests. */
 static inline void rcu_read_lock(void)
 {
 	if (unlikely(!pcl__rcu_registered))
 		pcl__rcu_register_self();
-	_urcu_memb_read_lock();
+	pcl__urcu_read_lock();
 	pcl_ctx()->rcu_depth++;
 }
 
@@ -473,7 +490,7 @@ static inline void rcu_read_unlock(void)
 	 * synchronize_rcu(): it cannot see liburcu's own synchronisation. */
 	__tsan_release(&pcl__rcu_tsan_sync);
 #endif
-	_urcu_memb_read_unlock();
+	pcl__urcu_read_unlock();
 }
 
 static inline bool rcu_read_lock_held(void) { return pcl_ctx()->rcu_depth > 0; }
