@@ -58,18 +58,22 @@ $(B)/%.o: %.c
 
 $(B)/libpcilab.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(B)/libpcilab.so.$(SOVER): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libpcilab.so.$(SOVER) $(LDFLAGS) -o $@ $^ $(LIBS)
-	ln -sf libpcilab.so.$(SOVER) $(B)/libpcilab.so
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-soname,libpcilab.so.$(SOVER) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@ln -sf libpcilab.so.$(SOVER) $(B)/libpcilab.so
 
 $(B)/pcilab: $(TOOL_OBJS) $(DRV_OBJS) $(B)/libpcilab.a
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(DRV_OBJS) $(B)/libpcilab.a $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(DRV_OBJS) $(B)/libpcilab.a $(LIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(HELPER_OBJS) $(DRV_OBJS) $(B)/libpcilab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(HELPER_OBJS) $(DRV_OBJS) $(B)/libpcilab.a $(LIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $< $(HELPER_OBJS) $(DRV_OBJS) $(B)/libpcilab.a $(LIBS) -lcmocka
 
 tests: all $(UNIT_BINS)
 
@@ -84,20 +88,24 @@ test: tests
 	@tests/run.sh $(B)
 
 check: deps
-	@$(MAKE) --no-print-directory tests
-	@$(MAKE) --no-print-directory SAN=asan tests
-	@tests/run-all.sh build build-asan
+	@$(MAKE) -s --no-print-directory tests
+	@$(MAKE) -s --no-print-directory clang
+	@$(MAKE) -s --no-print-directory SAN=asan tests
+	@$(MAKE) -s --no-print-directory SAN=tsan tests
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		tests/run-all.sh build build-asan build-tsan:threaded
 
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=tsan tests
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/run.sh build-tsan threaded
 
 demo: deps-build
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@tools/demo.sh build/pcilab scenarios
 
 clang:
 	@$(MAKE) --no-print-directory CC=clang B=build-clang all tests
+	@echo "  clang -Werror build: ok"
 
 clean:
 	rm -rf build build-asan build-tsan build-clang

@@ -1,13 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Run tests/run.sh for each build directory given and print one summary
-# line for all of them, in the form CI runners recognise.
+# Run tests/run.sh for each build directory given (DIR or DIR:threaded)
+# and print one summary line for all of them, in the form CI runners
+# recognise.
 set -u
 total_pass=0
 total_fail=0
-for b in "$@"; do
-	out=$(tests/run.sh "$b" 2>&1)
+for spec in "$@"; do
+	b=${spec%%:*}
+	only=
+	[ "$spec" != "$b" ] && only=${spec#*:}
+	out=$(tests/run.sh "$b" $only 2>&1)
 	rc=$?
 	echo "$out" | sed '$d'
 	last=$(echo "$out" | tail -1)

@@ -115,13 +115,22 @@ void device_del(struct device *dev)
 			dev_state(dev) == DEV_STATE_DELETED, &dev->subject,
 			"device_del() of a device that is not added"))
 		return;
-	pcl__deferred_probe_del(dev);
-	device_release_driver(dev);
-
+	/*
+	 * Unbind and leave UNBOUND for DELETED in one device_lock() section
+	 * (dd.c invariant 2): a bind slipping in between - device_attach(),
+	 * device_driver_attach() or a deferred-probe retry in another thread
+	 * - would leave a driver bound to a deleted device, never removed.
+	 */
+	device_lock(dev);
+	pcl__device_release_driver(dev);
 	mutex_lock(&bus->lock);
 	list_del_init(&dev->bus_node);
 	pcl__set_state(dev, DEV_STATE_DELETED);
 	mutex_unlock(&bus->lock);
+	device_unlock(dev);
+	/* Only now: until DELETED, a probe could defer it onto the list
+	 * again. */
+	pcl__deferred_probe_del(dev);
 	pcl_trace(PCL_TR_CORE, "%s: removed from bus %s", dev_name(dev),
 		  bus->name);
 	put_device(dev);		/* the bus list's reference */

@@ -25,7 +25,8 @@
  *                                              |   leak check             |
  *                                              +--------------------------+
  *
- *   device_del(): unbind if bound, then UNBOUND --> DELETED;
+ *   device_del(): unbind if bound, then UNBOUND --> DELETED, in one
+ *   device_lock() section;
  *   last put_device(): any devres left is released, then dev->release().
  *
  * Invariants
@@ -344,18 +345,16 @@ int device_driver_attach(struct device_driver *drv, struct device *dev)
 	return ret;
 }
 
-void device_release_driver(struct device *dev)
+/* Unbind @dev if it is bound.  Device locked. */
+void pcl__device_release_driver(struct device *dev)
 {
 	struct device_driver *drv;
 	struct pcl_drv_call save;
 
-	might_sleep();
-	device_lock(dev);
+	device_lock_assert(dev);
 	drv = dev->driver;
-	if (!drv || dev_state(dev) != DEV_STATE_BOUND) {
-		device_unlock(dev);
+	if (!drv || dev_state(dev) != DEV_STATE_BOUND)
 		return;
-	}
 	mutex_lock(&dev->bus->lock);
 	list_del_init(&dev->driver_node);
 	mutex_unlock(&dev->bus->lock);
@@ -371,6 +370,13 @@ void device_release_driver(struct device *dev)
 
 	unbind_cleanup(dev);
 	pcl_trace(PCL_TR_CORE, "%s: unbound from %s", dev_name(dev), drv->name);
+}
+
+void device_release_driver(struct device *dev)
+{
+	might_sleep();
+	device_lock(dev);
+	pcl__device_release_driver(dev);
 	device_unlock(dev);
 }
 

@@ -14,6 +14,7 @@ int pcl__driver_probe_device(struct device_driver *drv, struct device *dev);
 void pcl__driver_attach(struct device_driver *drv);
 void pcl__bus_probe_device(struct device *dev);
 void pcl__deferred_probe_del(struct device *dev);
+void pcl__device_release_driver(struct device *dev);
 bool pcl__driver_matches(struct device_driver *drv, struct device *dev);
 
 /* devres.c */

@@ -322,15 +322,57 @@ unsigned long pcl_kmem_owner_close(struct pcl_kmem_owner *o, const char *bus)
 	return total;
 }
 
+/*
+ * Under kmem_lock: the owner of the first live block not yet reported, as
+ * a referenced owner (or NULL for blocks charged to nobody).  Return:
+ * false if every live block has been reported.
+ */
+static bool next_unreported_owner(struct pcl_kmem_owner **o)
+{
+	struct kmem_hdr *h;
+
+	list_for_each_entry(h, &kmem_live, node) {
+		if (h->reported)
+			continue;
+		*o = h->owner;
+		if (*o)
+			(*o)->refs++;
+		return true;
+	}
+	return false;
+}
+
 unsigned long pcl_kmem_check_all(void)
 {
-	struct leak lk[LEAK_DETAIL_MAX];
-	unsigned long total, n;
-	size_t bytes;
+	unsigned long grand = 0;
 
-	pthread_mutex_lock(&kmem_lock);
-	total = collect_leaks(NULL, true, lk, &bytes, &n);
-	pthread_mutex_unlock(&kmem_lock);
-	report_leaks(lk, n, total, bytes, NULL, "still allocated at teardown");
-	return total;
+	/* One group of reports per owner, each naming its device/driver. */
+	for (;;) {
+		struct leak lk[LEAK_DETAIL_MAX];
+		struct pcl_kmem_owner *o;
+		struct pcl_subject subj = { 0 };
+		unsigned long total, n;
+		size_t bytes;
+
+		pthread_mutex_lock(&kmem_lock);
+		if (!next_unreported_owner(&o)) {
+			pthread_mutex_unlock(&kmem_lock);
+			break;
+		}
+		total = collect_leaks(o, false, lk, &bytes, &n);
+		pthread_mutex_unlock(&kmem_lock);
+		if (o) {
+			subj.device = o->device[0] ? o->device : NULL;
+			subj.driver = o->driver[0] ? o->driver : NULL;
+		}
+		report_leaks(lk, n, total, bytes, o ? &subj : NULL,
+			     "still allocated at teardown");
+		grand += total;
+		if (o) {
+			pthread_mutex_lock(&kmem_lock);
+			owner_put_locked(o);
+			pthread_mutex_unlock(&kmem_lock);
+		}
+	}
+	return grand;
 }
