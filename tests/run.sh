@@ -14,17 +14,36 @@ pass=0
 fail=0
 failed=()
 
+# Count the individual tests a binary ran: cmocka's "[==========] N
+# test(s) run." and "[  FAILED  ] N test(s)", or the scenario script's
+# "scenarios: N passed, M failed".  A binary that crashes or times out
+# counts as one more failure.
 run_one() {	# name, command...
 	local name=$1; shift
-	local log
+	local log rc n f
 	log=$(mktemp)
-	if timeout -k 5 "$TIMEOUT" "$@" >"$log" 2>&1; then
-		pass=$((pass + 1))
-		printf '  PASS  %s\n' "$name"
+	timeout -k 5 "$TIMEOUT" "$@" >"$log" 2>&1
+	rc=$?
+	n=$(sed -n 's/^\[==========\] \([0-9]*\) test(s) run\./\1/p' "$log" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -1)
+	if [ -z "$n" ]; then
+		n=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -1)
+		[ -n "$n" ] && n=$((n + f))
+	fi
+	n=${n:-0}
+	f=${f:-0}
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1		# crashed, timed out or failed outside a test
+	fi
+	pass=$((pass + n - f))
+	[ $pass -lt 0 ] && pass=0
+	fail=$((fail + f))
+	if [ $rc -eq 0 ]; then
+		printf '  PASS  %s (%d tests)\n' "$name" "$n"
 	else
-		fail=$((fail + 1))
 		failed+=("$name")
-		printf '  FAIL  %s (exit %s)\n' "$name" "$?"
+		printf '  FAIL  %s (exit %s, %d of %d failed)\n' "$name" "$rc" "$f" "$n"
 		sed 's/^/    | /' "$log" | tail -60
 	fi
 	rm -f "$log"

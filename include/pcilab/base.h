@@ -75,7 +75,9 @@ struct device_driver {
 	/* [private] */
 	struct list_head bus_node;
 	struct list_head devices;	/* bound devices; under bus->lock */
-	bool registered;
+	bool registered;		/* under bus->lock */
+	int probing;			/* probes in flight; under bus->lock */
+	wait_queue_head_t probe_wq;	/* driver_unregister() waits here */
 };
 
 /**

@@ -68,6 +68,8 @@ int driver_register(struct device_driver *drv)
 		return -EBUSY;
 	}
 	INIT_LIST_HEAD(&drv->devices);
+	init_waitqueue_head(&drv->probe_wq);
+	drv->probing = 0;
 	list_add_tail(&drv->bus_node, &bus->drivers);
 	drv->registered = true;
 	mutex_unlock(&bus->lock);
@@ -87,8 +89,16 @@ void driver_unregister(struct device_driver *drv)
 			"driver_unregister() of unregistered driver %s",
 			drv->name ? drv->name : "?"))
 		return;
-	/* Unbind from every device, one at a time, without bus->lock held
-	 * across the driver's remove. */
+	/*
+	 * Make the driver unavailable first, then wait for the probes that
+	 * took it before that, then unbind it from every device, one at a
+	 * time, without bus->lock held across its remove().
+	 */
+	mutex_lock(&bus->lock);
+	drv->registered = false;
+	list_del_init(&drv->bus_node);
+	mutex_unlock(&bus->lock);
+	wait_event(drv->probe_wq, pcl__driver_probes_done(drv));
 	for (;;) {
 		struct device *dev = NULL;
 
@@ -103,9 +113,5 @@ void driver_unregister(struct device_driver *drv)
 		device_release_driver(dev);
 		put_device(dev);
 	}
-	mutex_lock(&bus->lock);
-	list_del_init(&drv->bus_node);
-	drv->registered = false;
-	mutex_unlock(&bus->lock);
 	pcl_trace(PCL_TR_CORE, "driver %s unregistered", drv->name);
 }

@@ -230,7 +230,56 @@ static int really_probe(struct device_driver *drv, struct device *dev)
  * Bind @drv to @dev if it matches and @dev is free.  Takes the device lock.
  * Return: 1 bound, 0 not for this driver, or probe's -errno.
  */
+/*
+ * A probe holds its driver: driver_unregister() first makes the driver
+ * unavailable, then waits for probes in flight, then unbinds, so no probe
+ * can bind a device to a driver that is going away.
+ */
+static int locked_probe(struct device_driver *drv, struct device *dev);
+
+static bool driver_get_for_probe(struct device_driver *drv)
+{
+	bool ok;
+
+	mutex_lock(&drv->bus->lock);
+	ok = drv->registered;
+	if (ok)
+		drv->probing++;
+	mutex_unlock(&drv->bus->lock);
+	return ok;
+}
+
+static void driver_put_for_probe(struct device_driver *drv)
+{
+	mutex_lock(&drv->bus->lock);
+	drv->probing--;
+	mutex_unlock(&drv->bus->lock);
+	wake_up(&drv->probe_wq);
+}
+
+bool pcl__driver_probes_done(struct device_driver *drv)
+{
+	bool done;
+
+	mutex_lock(&drv->bus->lock);
+	done = drv->probing == 0;
+	mutex_unlock(&drv->bus->lock);
+	return done;
+}
+
 int pcl__driver_probe_device(struct device_driver *drv, struct device *dev)
+{
+	int ret;
+
+	if (!driver_get_for_probe(drv))
+		return 0;
+	ret = locked_probe(drv, dev);
+	driver_put_for_probe(drv);
+	return ret;
+}
+
+/* Device lock taken here.  Return: 1 bound, 0 not for @drv, or -errno. */
+static int locked_probe(struct device_driver *drv, struct device *dev)
 {
 	int ret;
 
@@ -328,18 +377,19 @@ int device_driver_attach(struct device_driver *drv, struct device *dev)
 	int ret;
 
 	might_sleep();
+	if (!driver_get_for_probe(drv))
+		return -ENODEV;
 	device_lock(dev);
 	if (dev->driver) {
-		device_unlock(dev);
-		return -EBUSY;
+		ret = -EBUSY;
+	} else if (dev_state(dev) != DEV_STATE_UNBOUND ||
+		   !pcl__driver_matches(drv, dev)) {
+		ret = -ENODEV;
+	} else {
+		ret = really_probe(drv, dev);
 	}
-	if (dev_state(dev) != DEV_STATE_UNBOUND ||
-	    !pcl__driver_matches(drv, dev)) {
-		device_unlock(dev);
-		return -ENODEV;
-	}
-	ret = really_probe(drv, dev);
 	device_unlock(dev);
+	driver_put_for_probe(drv);
 	if (ret == 0)
 		driver_deferred_probe_trigger();
 	return ret;

@@ -16,6 +16,7 @@ void pcl__bus_probe_device(struct device *dev);
 void pcl__deferred_probe_del(struct device *dev);
 void pcl__device_release_driver(struct device *dev);
 bool pcl__driver_matches(struct device_driver *drv, struct device *dev);
+bool pcl__driver_probes_done(struct device_driver *drv);
 
 /* devres.c */
 /* Release every devres of @dev, newest first.  Return: how many. */

@@ -447,6 +447,100 @@ static void test_threaded_device_del_of_deferred_device_leaks_nothing(void **sta
 	assert_int_equal(cap.n, 0);
 }
 
+/* ---- a driver unregistered while probes of it are in flight ---- */
+
+static atomic_t reg_probes, reg_removes;
+
+static int reg_probe(struct testbus_device *tdev,
+		     const struct testbus_device_id *id)
+{
+	atomic_inc(&reg_probes);
+	usleep_range(20, 40);		/* widen the window */
+	return devm_kzalloc(&tdev->dev, 32, GFP_KERNEL) ? 0 : -ENOMEM;
+}
+
+static void reg_remove(struct testbus_device *tdev)
+{
+	atomic_inc(&reg_removes);
+}
+
+static const struct testbus_device_id reg_ids[] = {
+	{ 0x7b00, TESTBUS_ANY_ID },
+	{ 0, 0 }
+};
+
+static struct testbus_driver reg_driver = {
+	.name = "thr-reg",
+	.id_table = reg_ids,
+	.probe = reg_probe,
+	.remove = reg_remove,
+};
+
+static void *reg_attacher(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+
+	pcl_ctx_set_comm("reg-attacher");
+	while (!atomic_read(&churn_done)) {
+		struct device *dev = &devs[rand_r(&seed) % NDEV]->dev;
+		int ret;
+
+		if (rand_r(&seed) % 2) {
+			ret = device_driver_attach(&reg_driver.driver, dev);
+			if (ret && ret != -EBUSY && ret != -ENODEV)
+				thr_error("device_driver_attach failed");
+		} else {
+			ret = device_attach(dev);
+			if (ret < 0)
+				thr_error("device_attach failed");
+		}
+	}
+	return NULL;
+}
+
+/*
+ * driver_unregister() against concurrent device_attach() and
+ * device_driver_attach(): once it returns, no device may be bound to the
+ * driver - a probe that took the driver before must have finished and
+ * been unbound, and none may start after.
+ */
+static void test_threaded_driver_unregister_vs_probe_leaves_nothing_bound(void **state)
+{
+	pthread_t th[2];
+	char name[16];
+
+	atomic_set(&churn_done, 0);
+	atomic_set(&reg_probes, 0);
+	atomic_set(&reg_removes, 0);
+	for (int i = 0; i < NDEV; i++) {
+		snprintf(name, sizeof(name), "reg%d", i);
+		devs[i] = testbus_device_create(name, 0x7b00, (uint16_t)i);
+		assert_false(IS_ERR(devs[i]));
+	}
+	th[0] = start_thread(reg_attacher, (void *)1);
+	th[1] = start_thread(reg_attacher, (void *)2);
+	for (int round = 0; round < ITERS / 10; round++) {
+		assert_int_equal(testbus_driver_register(&reg_driver), 0);
+		usleep_range(50, 100);
+		testbus_driver_unregister(&reg_driver);
+		for (int i = 0; i < NDEV; i++) {
+			struct device *dev = &devs[i]->dev;
+
+			device_lock(dev);
+			if (dev->driver == &reg_driver.driver)
+				thr_error("bound to an unregistered driver");
+			device_unlock(dev);
+		}
+	}
+	atomic_set(&churn_done, 1);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+
+	assert_int_equal(atomic_read(&errors), 0);
+	assert_int_equal(atomic_read(&reg_probes), atomic_read(&reg_removes));
+	assert_int_equal(cap.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +552,9 @@ int main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_threaded_device_del_of_deferred_device_leaks_nothing,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_threaded_driver_unregister_vs_probe_leaves_nothing_bound,
 			setup, teardown),
 	};
 
