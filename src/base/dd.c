@@ -241,6 +241,8 @@ static bool driver_get_for_probe(struct device_driver *drv)
 {
 	bool ok;
 
+	if (!drv->bus || !drv->bus->registered)
+		return false;	/* never registered */
 	mutex_lock(&drv->bus->lock);
 	ok = drv->registered;
 	if (ok)
