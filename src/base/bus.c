@@ -67,6 +67,7 @@ int driver_register(struct device_driver *drv)
 		mutex_unlock(&bus->lock);
 		return -EBUSY;
 	}
+	/* Under bus->lock: probes of an earlier registration read these. */
 	INIT_LIST_HEAD(&drv->devices);
 	init_waitqueue_head(&drv->probe_wq);
 	drv->probing = 0;

@@ -253,10 +253,13 @@ static bool driver_get_for_probe(struct device_driver *drv)
 
 static void driver_put_for_probe(struct device_driver *drv)
 {
+	/* Wake under bus->lock: once probing is 0 and the lock dropped,
+	 * driver_unregister() may return and the driver be registered
+	 * again, re-initialising probe_wq. */
 	mutex_lock(&drv->bus->lock);
-	drv->probing--;
+	if (--drv->probing == 0)
+		wake_up(&drv->probe_wq);
 	mutex_unlock(&drv->bus->lock);
-	wake_up(&drv->probe_wq);
 }
 
 bool pcl__driver_probes_done(struct device_driver *drv)

@@ -114,8 +114,12 @@ void testbus_device_destroy(struct testbus_device *tdev)
 int testbus_driver_register(struct testbus_driver *drv)
 {
 	pcl_base_init();
-	drv->driver.name = drv->name;
-	drv->driver.bus = &testbus_bus_type;
+	/* Set once: a re-registered driver may still be read by probes
+	 * that raced with its unregistration. */
+	if (drv->driver.name != drv->name)
+		drv->driver.name = drv->name;
+	if (drv->driver.bus != &testbus_bus_type)
+		drv->driver.bus = &testbus_bus_type;
 	return driver_register(&drv->driver);
 }
 
