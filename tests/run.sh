@@ -12,6 +12,7 @@ ONLY=${2:-}
 TIMEOUT=${PCL_TEST_TIMEOUT:-300}
 pass=0
 fail=0
+skip=0
 failed=()
 
 # Count the individual tests a binary ran: cmocka's "[==========] N
@@ -31,8 +32,12 @@ run_one() {	# name, command...
 		f=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -1)
 		[ -n "$n" ] && n=$((n + f))
 	fi
+	k=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -1)
 	n=${n:-0}
 	f=${f:-0}
+	k=${k:-0}
+	skip=$((skip + k))
+	n=$((n - k))
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1		# crashed, timed out or failed outside a test
 	fi
@@ -63,5 +68,5 @@ if [ "$ONLY" != threaded ]; then
 fi
 
 label=$(basename "$B")
-echo "$label: $pass passed, $fail failed"
+echo "$label: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
