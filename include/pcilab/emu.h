@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pcilab/emu.h - emulated PCI hardware: one function's configuration space
+ * as data (value, write mask and write-1-to-clear mask per byte, applied in
+ * one write path), its BARs with the sizing protocol and MMIO dispatched
+ * to a device model, capability builders, surprise removal, and devices
+ * built from real config-space dumps.
+ *
+ * This layer is "hardware": it knows nothing of drivers or of the PCI
+ * core's locking.  Each function has an internal lock that keeps a single
+ * access atomic, as a real function answers one transaction at a time.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#ifndef PCILAB_EMU_H
+#define PCILAB_EMU_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <pcilab/compiler.h>
+#include <pcilab/pci_regs.h>
+
+struct pcl_emu_fn;
+
+/* BAR kinds for pcl_emu_add_bar(). */
+#define PCL_BAR_IO		0x1
+#define PCL_BAR_MEM32		0x2
+#define PCL_BAR_MEM64		0x4
+#define PCL_BAR_PREFETCH	0x8
+
+/*
+ * A device model: what the function does beyond the default config-space
+ * behaviour.  Every hook is optional.  Hooks run with the function's lock
+ * NOT held and may call the pcl_emu_* accessors.
+ */
+struct pcl_emu_model_ops {
+	const char *name;
+	/* A config write overlapping [off, off + len) was applied. */
+	void (*cfg_written)(struct pcl_emu_fn *fn, unsigned int off,
+			    unsigned int len, uint32_t val);
+	/* BAR MMIO; without these the BAR is plain memory. */
+	uint64_t (*mmio_read)(struct pcl_emu_fn *fn, int bar, uint64_t off,
+			      unsigned int size);
+	void (*mmio_write)(struct pcl_emu_fn *fn, int bar, uint64_t off,
+			   unsigned int size, uint64_t val);
+	/* After a function-level reset restored the power-on config. */
+	void (*reset)(struct pcl_emu_fn *fn);
+	/* Free the model's state (pcl_emu_fn_free). */
+	void (*release)(struct pcl_emu_fn *fn);
+};
+
+/* ---- building a function (single-threaded, before it is used) ---- */
+
+/**
+ * pcl_emu_fn_new() - a blank function: all registers zero and read-only.
+ * @cfg_size: 256 (conventional) or 4096 (PCI Express).
+ * Return: the function, or NULL (bad size, no memory).
+ */
+struct pcl_emu_fn *pcl_emu_fn_new(unsigned int cfg_size);
+void pcl_emu_fn_free(struct pcl_emu_fn *fn);
+void pcl_emu_set_model(struct pcl_emu_fn *fn,
+		       const struct pcl_emu_model_ops *ops, void *model);
+void *pcl_emu_model(struct pcl_emu_fn *fn);
+
+/**
+ * pcl_emu_init_header() - ids, class and header type, with the standard
+ * writable bits of a type 0 or type 1 header (command, status RW1C bits,
+ * cache line, latency, interrupt line; bus numbers and windows for
+ * bridges).
+ */
+void pcl_emu_init_header(struct pcl_emu_fn *fn, uint16_t vendor,
+			 uint16_t device, uint32_t class_rev, uint8_t hdr_type);
+void pcl_emu_set_subsystem(struct pcl_emu_fn *fn, uint16_t vendor,
+			   uint16_t device);
+void pcl_emu_set_irq_pin(struct pcl_emu_fn *fn, uint8_t pin);
+
+/**
+ * pcl_emu_add_bar() - a BAR of @size bytes (a power of two; 64-bit BARs
+ * use @bar and @bar + 1).  The base register answers the sizing protocol:
+ * writing all ones reads back the size mask.  Memory BARs get @size bytes
+ * of backing store the model may use (pcl_emu_bar_mem()).
+ * Return: 0, -EINVAL (bad index, size or kind), -ENOMEM.
+ */
+int pcl_emu_add_bar(struct pcl_emu_fn *fn, int bar, uint64_t size,
+		    unsigned int kind);
+uint64_t pcl_emu_bar_size(struct pcl_emu_fn *fn, int bar);
+unsigned int pcl_emu_bar_kind(struct pcl_emu_fn *fn, int bar);
+uint8_t *pcl_emu_bar_mem(struct pcl_emu_fn *fn, int bar);
+
+/* Raw register and mask setters, for models and the dump loader. */
+void pcl_emu_set(struct pcl_emu_fn *fn, unsigned int off, unsigned int size,
+		 uint32_t val);
+void pcl_emu_set_wmask(struct pcl_emu_fn *fn, unsigned int off,
+		       unsigned int size, uint32_t mask);
+void pcl_emu_set_w1cmask(struct pcl_emu_fn *fn, unsigned int off,
+			 unsigned int size, uint32_t mask);
+
+/**
+ * pcl_emu_add_cap() - link a standard capability of @size bytes into the
+ * list (after the last one).  Return: its offset, or -ENOSPC.
+ */
+int pcl_emu_add_cap(struct pcl_emu_fn *fn, uint8_t id, unsigned int size);
+/** pcl_emu_add_ext_cap() - an extended capability (4 KiB space only). */
+int pcl_emu_add_ext_cap(struct pcl_emu_fn *fn, uint16_t id, uint8_t ver,
+			unsigned int size);
+
+/* Capability builders.  Return: the capability's offset, or -errno. */
+int pcl_emu_add_pm(struct pcl_emu_fn *fn);
+/* @log2_vecs: 0..5; @is64: 64-bit address; @maskbit: per-vector masking */
+int pcl_emu_add_msi(struct pcl_emu_fn *fn, unsigned int log2_vecs, bool is64,
+		    bool maskbit);
+/* Table and PBA must fit in memory BARs already added. */
+int pcl_emu_add_msix(struct pcl_emu_fn *fn, unsigned int nvec, int table_bar,
+		     uint32_t table_off, int pba_bar, uint32_t pba_off);
+/* @type: PCI_EXP_TYPE_*; @flr: function-level reset capable */
+int pcl_emu_add_pcie(struct pcl_emu_fn *fn, unsigned int type, bool flr);
+int pcl_emu_add_aer(struct pcl_emu_fn *fn);
+int pcl_emu_add_dsn(struct pcl_emu_fn *fn, uint64_t serial);
+
+/**
+ * pcl_emu_seal() - building is done: the current registers become the
+ * power-on state a function-level reset restores.
+ */
+void pcl_emu_seal(struct pcl_emu_fn *fn);
+
+/* ---- using a function (any thread, any context: never sleeps) ---- */
+
+unsigned int pcl_emu_cfg_size(struct pcl_emu_fn *fn);
+/**
+ * pcl_emu_cfg_read() - read 1, 2 or 4 bytes at @off (naturally aligned,
+ * inside config space; otherwise all ones).  A removed function reads all
+ * ones.
+ */
+uint32_t pcl_emu_cfg_read(struct pcl_emu_fn *fn, unsigned int off,
+			  unsigned int size);
+/**
+ * pcl_emu_cfg_write() - the one write path: per byte, bits outside the
+ * write mask keep their value, write-1-to-clear bits written as 1 clear;
+ * then the side effects of the registers the write overlaps (FLR, MSI-X
+ * enable, ...) and the model's cfg_written hook.  Dropped if removed.
+ */
+void pcl_emu_cfg_write(struct pcl_emu_fn *fn, unsigned int off,
+		       unsigned int size, uint32_t val);
+/** pcl_emu_cfg_copy() - a consistent copy of the whole config space. */
+void pcl_emu_cfg_copy(struct pcl_emu_fn *fn, uint8_t *buf);
+
+/* MMIO through a BAR; all ones / dropped when removed or out of range. */
+uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
+			   unsigned int size);
+void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
+			unsigned int size, uint64_t val);
+
+/** pcl_emu_surprise_remove() - the hardware is gone, from now on. */
+void pcl_emu_surprise_remove(struct pcl_emu_fn *fn);
+bool pcl_emu_is_removed(struct pcl_emu_fn *fn);
+/** pcl_emu_flr_count() - function-level resets performed so far. */
+unsigned long pcl_emu_flr_count(struct pcl_emu_fn *fn);
+/** pcl_emu_find_cap() - offset of standard capability @id, or 0.  Bounded
+ * walk: a looping or out-of-range list ends the search. */
+unsigned int pcl_emu_find_cap(struct pcl_emu_fn *fn, uint8_t id);
+
+/* ---- config-space dumps ---- */
+
+/* One function found in a dump. */
+struct pcl_dump_fn {
+	char slot[16];		/* "00:03.0" or "0000:00:03.0" as written */
+	unsigned int domain, bus, dev, func;
+	unsigned int size;	/* bytes present: 64, 256 or 4096 */
+	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];
+};
+
+/**
+ * pcl_dump_load() - parse @path: `lspci -x`, `-xxx` or `-xxxx` text (one or
+ * more functions), or a binary config-space file as sysfs gives it (64,
+ * 256 or 4096 bytes; one function, slot "00:00.0").
+ * @fns: *@fns is set to a malloc'd array of *@n functions (free() it).
+ * @err: where an error goes, as "FILE:LINE: offset 0xOFF: what".
+ * Return: 0, -EINVAL (malformed; nothing returned), -ENOENT/-EIO (file).
+ */
+int pcl_dump_load(const char *path, struct pcl_dump_fn **fns, unsigned int *n,
+		  FILE *err);
+
+/**
+ * pcl_emu_fn_from_dump() - an emulated function with @d's registers, its
+ * capability chain checked (a loop or a pointer outside config space is an
+ * error), and write masks inferred for the standard header and the
+ * capabilities pcilab knows (PM, MSI, MSI-X, PCIe, AER, DSN); BAR sizes
+ * are the largest the base addresses allow (their alignment), at most
+ * 1 GiB, at least 4 KiB for memory and 256 bytes for I/O.
+ * @where: the dump's file name, for messages.  Return: 0 or -EINVAL after
+ * a message on @err naming @where, the function and the offset.
+ */
+int pcl_emu_fn_from_dump(const struct pcl_dump_fn *d, const char *where,
+			 FILE *err, struct pcl_emu_fn **out);
+
+/**
+ * pcl_dump_write() - write @fn as `lspci -xxxx` does: the header line
+ * "@slot @desc", then 16 bytes per line ("%02x: " below 0x100, "%03x: "
+ * above), @bytes of them (64, 256 or 4096), then a blank line.
+ */
+void pcl_dump_write(FILE *f, const char *slot, const char *desc,
+		    const uint8_t *cfg, unsigned int bytes);
+
+#endif /* PCILAB_EMU_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to src/emu.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#ifndef PCILAB_EMU_INTERNAL_H
+#define PCILAB_EMU_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <pcilab/emu.h>
+
+#define EMU_NBARS	6
+#define EMU_CAP_TTL	48	/* standard capabilities a walk visits at most */
+
+struct emu_bar {
+	uint64_t size;		/* 0: not implemented */
+	unsigned int kind;	/* PCL_BAR_* */
+	uint8_t *mem;		/* backing store of memory BARs */
+	bool upper;		/* the upper half of the 64-bit BAR below */
+};
+
+struct pcl_emu_fn {
+	/*
+	 * lock makes one config or MMIO access atomic, as the function
+	 * answers one transaction at a time.  A raw leaf lock: taken in any
+	 * context, never held across a model hook.
+	 */
+	pthread_mutex_t lock;
+	unsigned int cfg_size;
+	uint8_t *cfg;		/* the registers */
+	uint8_t *wmask;		/* bits software may write */
+	uint8_t *w1cmask;	/* bits a 1 clears */
+	uint8_t *reset_cfg;	/* power-on image, restored by FLR */
+	struct emu_bar bars[EMU_NBARS];
+	_Atomic bool removed;
+	const struct pcl_emu_model_ops *ops;
+	void *model;
+	unsigned long flrs;		/* under lock */
+	unsigned int last_cap;		/* builder state */
+	unsigned int next_cap;
+	unsigned int last_ext;
+	unsigned int next_ext;
+	unsigned int msix_cap;		/* offsets of what side effects need */
+	unsigned int pcie_cap;
+	unsigned int pm_cap;
+};
+
+#endif
