@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Host bridges and config-space access.
+ *
+ * Two kinds of host bridge, two access disciplines:
+ *  - ECAM: each access is one memory transaction to its own address, so
+ *    concurrent accesses need no lock (Linux's CONFIG_PCI_LOCKLESS_CONFIG);
+ *  - CONF1: an access is two steps, address to 0xcf8 then data at 0xcfc,
+ *    through one latch per host bridge: without the bridge's cfg_lock two
+ *    accesses interleave and one lands on the wrong register.  The
+ *    emulation really has the latch, so a missing lock shows.
+ *
+ * User accesses (sysfs "config", vfio) additionally wait while the
+ * device's config access is blocked (reset, power transition): the device's
+ * cfg_access rw_semaphore, taken for read by user accessors and for write
+ * by the blocker, who may itself keep accessing.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <string.h>
+#include "internal.h"
+
+LIST_HEAD(pcl__hosts);
+DEFINE_MUTEX(pcl__pci_lock);
+
+int pcibios_err_to_errno(int err)
+{
+	if (err <= PCIBIOS_SUCCESSFUL)
+		return err;
+	switch (err) {
+	case PCIBIOS_FUNC_NOT_SUPPORTED:	return -ENOENT;
+	case PCIBIOS_BAD_REGISTER_NUMBER:	return -EFAULT;
+	case PCIBIOS_DEVICE_NOT_FOUND:		return -ENODEV;
+	}
+	return -ERANGE;
+}
+
+/*
+ * Find the function a config cycle for (@busnr, @devfn) reaches: down
+ * from the root bus through the bridges whose secondary..subordinate
+ * range holds @busnr, as the hardware routes type 1 cycles.
+ */
+struct pcl_emu_fn *pcl__route(struct pci_host_bridge *host, uint8_t busnr,
+			      unsigned int devfn)
+{
+	struct pcl_emu_bus *b = host->hw;
+	unsigned int nr = host->bus ? host->bus->number : 0;
+
+	for (int depth = 0; b && depth < PCI_MAX_BRIDGE_DEPTH; depth++) {
+		struct pcl_emu_bus *next = NULL;
+
+		if (busnr == nr)
+			return b->slot[devfn & 0xff];
+		for (int d = 0; d < 256 && !next; d++) {
+			struct pcl_emu_fn *br = b->slot[d];
+			uint32_t nums;
+			unsigned int sec, sub;
+
+			if (!br || !b->child[d])
+				continue;
+			nums = pcl_emu_cfg_read(br, PCI_PRIMARY_BUS, 4);
+			sec = (nums >> 8) & 0xff;
+			sub = (nums >> 16) & 0xff;
+			if (sec > nr && sec <= busnr && busnr <= sub) {
+				next = b->child[d];
+				nr = sec;
+			}
+		}
+		b = next;
+	}
+	return NULL;
+}
+
+static int ecam_read(struct pci_bus *bus, unsigned int devfn, int where,
+		     int size, uint32_t *val)
+{
+	struct pcl_emu_fn *fn = pcl__route(bus->host, bus->number, devfn);
+
+	*val = fn ? pcl_emu_cfg_read(fn, (unsigned int)where, (unsigned int)size)
+		  : (size == 4 ? ~0u : (1u << (8 * size)) - 1);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static int ecam_write(struct pci_bus *bus, unsigned int devfn, int where,
+		      int size, uint32_t val)
+{
+	struct pcl_emu_fn *fn = pcl__route(bus->host, bus->number, devfn);
+
+	if (fn)
+		pcl_emu_cfg_write(fn, (unsigned int)where, (unsigned int)size, val);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static const struct pci_ops ecam_ops = {
+	.read = ecam_read,
+	.write = ecam_write,
+};
+
+/* CONF1: latch the address, then access the data port. */
+static void conf1_latch(struct pci_bus *bus, unsigned int devfn, int where)
+{
+	struct pci_host_bridge *h = bus->host;
+
+	h->cf8_bus = bus->number;
+	h->cf8_devfn = (uint8_t)devfn;
+	h->cf8_where = (uint16_t)where;
+	sched_yield();		/* the two port accesses are separate steps */
+}
+
+static int conf1_read(struct pci_bus *bus, unsigned int devfn, int where,
+		      int size, uint32_t *val)
+{
+	struct pci_host_bridge *h = bus->host;
+	struct pcl_emu_fn *fn;
+
+	conf1_latch(bus, devfn, where);
+	fn = pcl__route(h, h->cf8_bus, h->cf8_devfn);
+	*val = fn ? pcl_emu_cfg_read(fn, h->cf8_where, (unsigned int)size)
+		  : (size == 4 ? ~0u : (1u << (8 * size)) - 1);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static int conf1_write(struct pci_bus *bus, unsigned int devfn, int where,
+		       int size, uint32_t val)
+{
+	struct pci_host_bridge *h = bus->host;
+	struct pcl_emu_fn *fn;
+
+	conf1_latch(bus, devfn, where);
+	fn = pcl__route(h, h->cf8_bus, h->cf8_devfn);
+	if (fn)
+		pcl_emu_cfg_write(fn, h->cf8_where, (unsigned int)size, val);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static const struct pci_ops conf1_ops = {
+	.read = conf1_read,
+	.write = conf1_write,
+};
+
+struct pci_host_bridge *pcl_pci_host_find(const char *name)
+{
+	struct pci_host_bridge *h, *found = NULL;
+
+	mutex_lock(&pcl__pci_lock);
+	list_for_each_entry(h, &pcl__hosts, node)
+		if (!strcmp(h->name, name))
+			found = h;
+	mutex_unlock(&pcl__pci_lock);
+	return found;
+}
+
+struct pci_host_bridge *pcl_pci_host_new(const char *name,
+					 enum pcl_host_kind kind, int domain)
+{
+	struct pci_host_bridge *h, *other;
+
+	if (strlen(name) >= sizeof(h->name) || domain < 0 || domain > 0xffff)
+		return ERR_PTR(-EINVAL);
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	h->hw = kzalloc(sizeof(*h->hw), GFP_KERNEL);
+	h->bus = kzalloc(sizeof(*h->bus), GFP_KERNEL);
+	if (!h->hw || !h->bus) {
+		kfree(h->hw);
+		kfree(h->bus);
+		kfree(h);
+		return ERR_PTR(-ENOMEM);
+	}
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->kind = kind;
+	h->domain = domain;
+	h->ops = kind == PCL_HOST_ECAM ? &ecam_ops : &conf1_ops;
+	spin_lock_init(&h->cfg_lock);
+	h->cfg_lock.dep.name = "pci_lock";
+	h->mem_next = 0xe0000000ull + ((uint64_t)domain << 32);
+	h->io_next = 0x1000;
+	h->next_busnr = 1;
+	h->bus->host = h;
+	h->bus->number = 0;
+	h->bus->hw = h->hw;
+	h->hw->sw = h->bus;
+	INIT_LIST_HEAD(&h->bus->devices);
+	INIT_LIST_HEAD(&h->bus->children);
+	INIT_LIST_HEAD(&h->bus->node);
+
+	mutex_lock(&pcl__pci_lock);
+	list_for_each_entry(other, &pcl__hosts, node) {
+		if (!strcmp(other->name, name) || other->domain == domain) {
+			mutex_unlock(&pcl__pci_lock);
+			kfree(h->hw);
+			kfree(h->bus);
+			kfree(h);
+			return ERR_PTR(-EEXIST);
+		}
+	}
+	list_add_tail(&h->node, &pcl__hosts);
+	mutex_unlock(&pcl__pci_lock);
+	pcl_trace(PCL_TR_CORE, "pci host %s: %s, domain %04x", name,
+		  kind == PCL_HOST_ECAM ? "ECAM (lockless)" : "CONF1 (serialised)",
+		  domain);
+	return h;
+}
+
+/* ---- bus accessors ---- */
+
+static int bus_read(struct pci_bus *bus, unsigned int devfn, int where,
+		    int size, uint32_t *val)
+{
+	struct pci_host_bridge *h = bus->host;
+	unsigned long flags;
+	int ret;
+
+	if (where < 0 || (where & (size - 1)) || where + size > PCI_CFG_SPACE_EXP_SIZE) {
+		*val = size == 4 ? ~0u : (1u << (8 * size)) - 1;
+		return PCIBIOS_BAD_REGISTER_NUMBER;
+	}
+	if (h->kind == PCL_HOST_ECAM)
+		return h->ops->read(bus, devfn, where, size, val);
+	spin_lock_irqsave(&h->cfg_lock, flags);
+	ret = h->ops->read(bus, devfn, where, size, val);
+	spin_unlock_irqrestore(&h->cfg_lock, flags);
+	return ret;
+}
+
+static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
+		     int size, uint32_t val)
+{
+	struct pci_host_bridge *h = bus->host;
+	unsigned long flags;
+	int ret;
+
+	if (where < 0 || (where & (size - 1)) || where + size > PCI_CFG_SPACE_EXP_SIZE)
+		return PCIBIOS_BAD_REGISTER_NUMBER;
+	if (h->kind == PCL_HOST_ECAM)
+		return h->ops->write(bus, devfn, where, size, val);
+	spin_lock_irqsave(&h->cfg_lock, flags);
+	ret = h->ops->write(bus, devfn, where, size, val);
+	spin_unlock_irqrestore(&h->cfg_lock, flags);
+	return ret;
+}
+
+#define BUS_ACCESSORS(sfx, type, size)					\
+int pci_bus_read_config_##sfx(struct pci_bus *bus, unsigned int devfn,	\
+			      int where, type *val)			\
+{									\
+	uint32_t v;							\
+	int ret = bus_read(bus, devfn, where, size, &v);		\
+	*val = (type)v;							\
+	return ret;							\
+}									\
+int pci_bus_write_config_##sfx(struct pci_bus *bus, unsigned int devfn,	\
+			       int where, type val)			\
+{									\
+	return bus_write(bus, devfn, where, size, val);			\
+}									\
+int pci_read_config_##sfx(const struct pci_dev *dev, int where, type *val) \
+{									\
+	return pci_bus_read_config_##sfx(dev->bus, dev->devfn, where, val); \
+}									\
+int pci_write_config_##sfx(const struct pci_dev *dev, int where, type val) \
+{									\
+	return pci_bus_write_config_##sfx(dev->bus, dev->devfn, where, val); \
+}
+
+BUS_ACCESSORS(byte, uint8_t, 1)
+BUS_ACCESSORS(word, uint16_t, 2)
+BUS_ACCESSORS(dword, uint32_t, 4)
+
+/* ---- user accessors and blocking ---- */
+
+/* Return: true if this thread took cfg_access for read. */
+static bool user_access_begin(struct pci_dev *dev)
+{
+	if (rwsem_is_write_owner(&dev->cfg_access))
+		return false;	/* the blocker itself: go ahead */
+	down_read(&dev->cfg_access);
+	return true;
+}
+
+static int user_check(struct pci_dev *dev, int where, int size)
+{
+	if (where < 0 || where + size > dev->cfg_size)
+		return -EINVAL;
+	if (where & (size - 1))
+		return -EINVAL;
+	return 0;
+}
+
+#define USER_ACCESSORS(sfx, type, size)					\
+int pci_user_read_config_##sfx(struct pci_dev *dev, int where, type *val) \
+{									\
+	bool locked;							\
+	int ret = user_check(dev, where, size);				\
+									\
+	if (ret)							\
+		return ret;						\
+	locked = user_access_begin(dev);				\
+	ret = pci_read_config_##sfx(dev, where, val);			\
+	if (locked)							\
+		up_read(&dev->cfg_access);				\
+	return pcibios_err_to_errno(ret);				\
+}									\
+int pci_user_write_config_##sfx(struct pci_dev *dev, int where, type val) \
+{									\
+	bool locked;							\
+	int ret = user_check(dev, where, size);				\
+									\
+	if (ret)							\
+		return ret;						\
+	locked = user_access_begin(dev);				\
+	ret = pci_write_config_##sfx(dev, where, val);			\
+	if (locked)							\
+		up_read(&dev->cfg_access);				\
+	return pcibios_err_to_errno(ret);				\
+}
+
+USER_ACCESSORS(byte, uint8_t, 1)
+USER_ACCESSORS(word, uint16_t, 2)
+USER_ACCESSORS(dword, uint32_t, 4)
+
+void pci_cfg_access_lock(struct pci_dev *dev)
+{
+	down_write(&dev->cfg_access);
+}
+
+bool pci_cfg_access_trylock(struct pci_dev *dev)
+{
+	return down_write_trylock(&dev->cfg_access);
+}
+
+void pci_cfg_access_unlock(struct pci_dev *dev)
+{
+	up_write(&dev->cfg_access);
+}
+
+/* ---- capabilities ---- */
+
+#define PCI_FIND_CAP_TTL	48
+
+uint8_t pci_find_next_capability(struct pci_dev *dev, uint8_t pos, int cap)
+{
+	int ttl = PCI_FIND_CAP_TTL;
+	uint8_t p;
+
+	pci_read_config_byte(dev, pos, &p);
+	while (ttl--) {
+		uint16_t ent;
+
+		p &= ~3;
+		if (p < 0x40)
+			break;
+		pci_read_config_word(dev, p, &ent);
+		if ((ent & 0xff) == 0xff)
+			break;
+		if ((ent & 0xff) == cap)
+			return p;
+		p = (uint8_t)(ent >> 8);
+	}
+	return 0;
+}
+
+uint8_t pci_find_capability(struct pci_dev *dev, int cap)
+{
+	uint16_t status;
+
+	pci_read_config_word(dev, PCI_STATUS, &status);
+	if (!(status & PCI_STATUS_CAP_LIST) || status == 0xffff)
+		return 0;
+	return pci_find_next_capability(dev, (dev->hdr_type & 0x7f) == 2 ?
+					0x14 : PCI_CAPABILITY_LIST, cap);
+}
+
+uint16_t pci_find_ext_capability(struct pci_dev *dev, int cap)
+{
+	int ttl = (PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8;
+	int pos = PCI_CFG_SPACE_SIZE;
+	uint32_t hdr;
+
+	if (dev->cfg_size <= PCI_CFG_SPACE_SIZE)
+		return 0;
+	if (pci_read_config_dword(dev, pos, &hdr) || hdr == 0 || hdr == ~0u)
+		return 0;
+	while (ttl-- > 0) {
+		if ((int)PCI_EXT_CAP_ID(hdr) == cap && pos != 0)
+			return (uint16_t)pos;
+		pos = (int)PCI_EXT_CAP_NEXT(hdr);
+		if (pos < PCI_CFG_SPACE_SIZE)
+			break;
+		if (pci_read_config_dword(dev, pos, &hdr))
+			break;
+	}
+	return 0;
+}

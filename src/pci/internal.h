@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to src/pci.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#ifndef PCILAB_PCI_INTERNAL_H
+#define PCILAB_PCI_INTERNAL_H
+
+#include <pcilab/pci.h>
+
+#define PCI_MAX_BRIDGE_DEPTH	32
+
+/* An emulated bus: functions by devfn, and the bus behind each bridge. */
+struct pcl_emu_bus {
+	struct pcl_emu_fn *slot[256];
+	struct pcl_emu_bus *child[256];
+	struct pci_bus *sw;		/* the core's view, once enumerated */
+};
+
+/* host.c */
+struct pcl_emu_fn *pcl__route(struct pci_host_bridge *host, uint8_t busnr,
+			      unsigned int devfn);
+extern struct list_head pcl__hosts;		/* under pcl__pci_lock */
+extern struct mutex pcl__pci_lock;		/* the machine's topology */
+
+/* residue.c */
+int pcl__residue_snapshot(struct pci_dev *dev);
+void pcl__residue_check(struct pci_dev *dev);
+void pcl__residue_free(struct pci_dev *dev);
+
+/* iomap.c */
+/* Revoke every mapping and release every region of @dev's binding;
+ * Return: how many of each were left (for the residue report). */
+void pcl__iomap_count(struct pci_dev *dev, unsigned int *maps,
+		      unsigned int *regions, char *which, size_t len);
+void pcl__iomap_revoke_all(struct pci_dev *dev);
+
+/* driver.c */
+void pcl__pci_unbind_cleanup(struct device *dev);
+
+/* delays */
+void pcl__pci_delay_ms(unsigned int ms);
+
+#endif
