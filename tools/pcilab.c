@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <pcilab/base.h>
+#include <pcilab/pci.h>
 #include <pcilab/scenario.h>
 
 #define PCILAB_VERSION	"0.1.0"
@@ -183,6 +184,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	pcl_base_scenario_init();
+	pcl_pci_scenario_init();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

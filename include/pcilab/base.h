@@ -51,6 +51,7 @@ struct bus_type {
 				 * outside it, never inside */
 	struct list_head devices;
 	struct list_head drivers;
+	struct list_head node;		/* on the list of buses */
 	bool registered;
 };
 
@@ -191,6 +192,11 @@ struct device *get_device(struct device *dev);
 void put_device(struct device *dev);
 /** bus_find_device_by_name() - with a reference, or NULL. */
 struct device *bus_find_device_by_name(struct bus_type *bus, const char *name);
+/**
+ * pcl_find_device() - a device of any registered bus by name, with a
+ * reference, or NULL.  "BB:DD.F" also finds PCI domain 0's "0000:BB:DD.F".
+ */
+struct device *pcl_find_device(const char *name);
 
 #define device_lock(dev)	__mutex_lock(&(dev)->mutex, __FILE__, __LINE__)
 #define device_unlock(dev)	mutex_unlock(&(dev)->mutex)

@@ -378,6 +378,15 @@ struct pci_dev *pcl_pci_find_dev(const char *name);
 /** pcl_pci_for_each_dev() - in bus order. */
 void pcl_pci_for_each_dev(void (*fn)(struct pci_dev *pdev, void *arg), void *arg);
 
+/**
+ * pcl_pci_lspci() - run the system's lspci on the emulated machine: the
+ * live config spaces are written as an `lspci -xxxx` dump and decoded by
+ * `lspci -F` with @argv; "Kernel driver in use:" (with -k or -v) and, if
+ * @devres, each device's devres are added to its block.  Context: process.
+ * Return: lspci's exit status, or -ENOENT if lspci is not installed.
+ */
+int pcl_pci_lspci(FILE *out, int argc, char **argv, bool devres);
+
 /** pcl_pci_init() - register the PCI bus type; idempotent. */
 int pcl_pci_init(void);
 void pcl_pci_scenario_init(void);

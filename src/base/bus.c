@@ -7,17 +7,49 @@
 #include <string.h>
 #include "internal.h"
 
+/* The registered buses; bus_list_lock is a leaf taken around the list. */
+static LIST_HEAD(bus_list);
+static DEFINE_MUTEX(bus_list_lock);
+
 int bus_register(struct bus_type *bus)
 {
-	if (bus->registered)
+	mutex_lock(&bus_list_lock);
+	if (bus->registered) {
+		mutex_unlock(&bus_list_lock);
 		return 0;
+	}
+	list_add_tail(&bus->node, &bus_list);
 	mutex_init(&bus->lock);
 	bus->lock.dep.name = "&bus->lock";
 	INIT_LIST_HEAD(&bus->devices);
 	INIT_LIST_HEAD(&bus->drivers);
 	bus->registered = true;
+	mutex_unlock(&bus_list_lock);
 	pcl_trace(PCL_TR_CORE, "bus %s registered", bus->name);
 	return 0;
+}
+
+struct device *pcl_find_device(const char *name)
+{
+	struct bus_type *bus;
+	struct device *dev = NULL;
+	char alias[24];
+
+	/* "BB:DD.F" is PCI domain 0's "0000:BB:DD.F". */
+	if (strlen(name) == 7 && name[2] == ':' && name[5] == '.')
+		snprintf(alias, sizeof(alias), "0000:%s", name);
+	else
+		alias[0] = '\0';
+	mutex_lock(&bus_list_lock);
+	list_for_each_entry(bus, &bus_list, node) {
+		dev = bus_find_device_by_name(bus, name);
+		if (!dev && alias[0])
+			dev = bus_find_device_by_name(bus, alias);
+		if (dev)
+			break;
+	}
+	mutex_unlock(&bus_list_lock);
+	return dev;
 }
 
 void bus_unregister(struct bus_type *bus)
@@ -28,7 +60,10 @@ void bus_unregister(struct bus_type *bus)
 			NULL, "bus_unregister(%s) with devices or drivers left",
 			bus->name))
 		return;
+	mutex_lock(&bus_list_lock);
+	list_del_init(&bus->node);
 	bus->registered = false;
+	mutex_unlock(&bus_list_lock);
 	mutex_destroy(&bus->lock);
 }
 

@@ -28,6 +28,16 @@ static struct testbus_device *find_tdev(struct pcl_scn *s,
 	return NULL;
 }
 
+/* Any bus's device, referenced: put_device() it. */
+static struct device *find_dev(struct pcl_scn *s, const struct pcl_scn_arg *a)
+{
+	struct device *dev = pcl_find_device(a->word);
+
+	if (!dev)
+		pcl_scn_input_error(s, a, "no device named '%s'", a->word);
+	return dev;
+}
+
 static struct pcl_module *find_module(struct pcl_scn *s,
 				      const struct pcl_scn_arg *a)
 {
@@ -43,12 +53,13 @@ static struct pcl_module *find_module(struct pcl_scn *s,
 /* The named driver, which must exist in the catalogue; NULL + *err
  * = -ENODEV if it is known but not loaded. */
 static struct device_driver *find_driver(struct pcl_scn *s,
-					 const struct pcl_scn_arg *a, int *err)
+					 const struct pcl_scn_arg *a,
+					 struct bus_type *bus, int *err)
 {
 	struct device_driver *drv;
 
 	*err = 0;
-	drv = driver_find(a->word, &testbus_bus_type);
+	drv = driver_find(a->word, bus);
 	if (drv)
 		return drv;
 	if (find_module(s, a))
@@ -158,40 +169,45 @@ static int verb_device_del(struct pcl_scn *s, int argc, const struct pcl_scn_arg
 /* bind DEVICE DRIVER */
 static int verb_bind(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
 	struct device_driver *drv;
 	int err;
 
-	if (!tdev)
+	if (!dev)
 		return -EINVAL;
-	drv = find_driver(s, &argv[1], &err);
-	if (!drv)
-		return err;
-	return device_driver_attach(drv, &tdev->dev);
+	drv = find_driver(s, &argv[1], dev->bus, &err);
+	if (drv)
+		err = device_driver_attach(drv, dev);
+	put_device(dev);
+	return err;
 }
 
 /* unbind DEVICE */
 static int verb_unbind(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
+	int ret = 0;
 
-	if (!tdev)
+	if (!dev)
 		return -EINVAL;
-	if (!device_is_bound(&tdev->dev))
-		return -ENODEV;
-	device_release_driver(&tdev->dev);
-	return 0;
+	if (device_is_bound(dev))
+		device_release_driver(dev);
+	else
+		ret = -ENODEV;
+	put_device(dev);
+	return ret;
 }
 
 /* attach DEVICE */
 static int verb_attach(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
 	int ret;
 
-	if (!tdev)
+	if (!dev)
 		return -EINVAL;
-	ret = device_attach(&tdev->dev);
+	ret = device_attach(dev);
+	put_device(dev);
 	if (ret == 1)
 		return 0;
 	return ret ? ret : -ENODEV;
@@ -200,12 +216,15 @@ static int verb_attach(struct pcl_scn *s, int argc, const struct pcl_scn_arg *ar
 /* override DEVICE DRIVER|none */
 static int verb_override(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
+	int ret;
 
-	if (!tdev)
+	if (!dev)
 		return -EINVAL;
-	return device_set_driver_override(&tdev->dev,
+	ret = device_set_driver_override(dev,
 		strcmp(argv[1].word, "none") ? argv[1].word : NULL);
+	put_device(dev);
+	return ret;
 }
 
 /* event DEVICE [count=N] */
@@ -235,52 +254,63 @@ static int verb_event(struct pcl_scn *s, int argc, const struct pcl_scn_arg *arg
 /* expect-driver DEVICE DRIVER|none */
 static int verb_expect_driver(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
 	const char *have;
 
-	if (!tdev)
+	if (!dev)
 		return -EINVAL;
-	have = device_is_bound(&tdev->dev) ? tdev->dev.driver->name : "none";
+	have = device_is_bound(dev) ? dev->driver->name : "none";
 	if (strcmp(have, argv[1].word))
 		pcl_scn_fail(s, "%s: expected driver %s, bound to %s",
 			     argv[0].word, argv[1].word, have);
 	else
 		pcl_scn_pass(s);
+	put_device(dev);
 	return 0;
 }
 
 /* expect-deferred DEVICE yes|no */
 static int verb_expect_deferred(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
 	bool want, have;
 
-	if (!tdev || parse_yesno(s, &argv[1], &want))
+	if (!dev)
 		return -EINVAL;
-	have = driver_deferred_probe_pending(&tdev->dev);
+	if (parse_yesno(s, &argv[1], &want)) {
+		put_device(dev);
+		return -EINVAL;
+	}
+	have = driver_deferred_probe_pending(dev);
 	if (have != want)
 		pcl_scn_fail(s, "%s: expected %son the deferred probe list",
 			     argv[0].word, want ? "" : "not ");
 	else
 		pcl_scn_pass(s);
+	put_device(dev);
 	return 0;
 }
 
 /* expect-devres DEVICE N */
 static int verb_expect_devres(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
 	unsigned long want;
 	unsigned int have;
 
-	if (!tdev || pcl_scn_arg_uint(s, &argv[1], 1u << 30, &want))
+	if (!dev)
 		return -EINVAL;
-	have = pcl_devres_count(&tdev->dev);
+	if (pcl_scn_arg_uint(s, &argv[1], 1u << 30, &want)) {
+		put_device(dev);
+		return -EINVAL;
+	}
+	have = pcl_devres_count(dev);
 	if (have != want)
 		pcl_scn_fail(s, "%s: expected %lu devres, found %u",
 			     argv[0].word, want, have);
 	else
 		pcl_scn_pass(s);
+	put_device(dev);
 	return 0;
 }
 
@@ -334,13 +364,14 @@ static void dump_one(const char *name, size_t size, void *arg)
 /* devres DEVICE: print the devres stack, oldest first */
 static int verb_devres(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
-	struct testbus_device *tdev = find_tdev(s, &argv[0]);
+	struct device *dev = find_dev(s, &argv[0]);
 	struct dump_ctx d = { pcl_scn_out(s), 0, 0 };
 
-	if (!tdev)
+	if (!dev)
 		return -EINVAL;
 	fprintf(d.f, "%s: devres, oldest first:\n", argv[0].word);
-	pcl_devres_dump(&tdev->dev, dump_one, &d);
+	pcl_devres_dump(dev, dump_one, &d);
+	put_device(dev);
 	fprintf(d.f, "  (%u resources)\n", d.n);
 	return 0;
 }

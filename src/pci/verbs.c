@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The PCI layer's scenario verbs: describing the machine (host bridges,
+ * functions from built-in models or real dumps, bridges), enumeration,
+ * lspci, user config access, reset, power states, surprise removal, and
+ * expectations on registers and core flags.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <pcilab/scenario.h>
+#include "internal.h"
+
+static struct pci_dev *find_pdev(struct pcl_scn *s, const struct pcl_scn_arg *a)
+{
+	struct pci_dev *pdev = pcl_pci_find_dev(a->word);
+
+	if (!pdev)
+		pcl_scn_input_error(s, a,
+			"no PCI device '%s' (plug it and enumerate first; names are BB:DD.F or DDDD:BB:DD.F)",
+			a->word);
+	return pdev;
+}
+
+static int parse_devfn(struct pcl_scn *s, const struct pcl_scn_arg *a,
+		       const char *str, unsigned int *devfn)
+{
+	unsigned int d, f;
+	char tail;
+
+	if (sscanf(str, "%x.%u%c", &d, &f, &tail) != 2 || d > 31 || f > 7)
+		return pcl_scn_input_error(s, a,
+			"'%s' is not a slot DD.F (device 00-1f, function 0-7)", str);
+	*devfn = PCI_DEVFN(d, f);
+	return 0;
+}
+
+/* host NAME [kind=ecam|conf1] [domain=N] */
+static int verb_host(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	const struct pcl_scn_arg *k = pcl_scn_kv(argc, argv, 1, "kind");
+	const struct pcl_scn_arg *d = pcl_scn_kv(argc, argv, 1, "domain");
+	enum pcl_host_kind kind = PCL_HOST_ECAM;
+	unsigned long domain = 0;
+	struct pci_host_bridge *h;
+
+	if (k && !strcmp(k->value, "conf1"))
+		kind = PCL_HOST_CONF1;
+	else if (k && strcmp(k->value, "ecam"))
+		return pcl_scn_input_error(s, k, "kind is ecam or conf1, not '%s'",
+					   k->value);
+	if (d && pcl_scn_arg_uint(s, d, 0xffff, &domain))
+		return -EINVAL;
+	pcl_pci_init();
+	h = pcl_pci_host_new(argv[0].word, kind, (int)domain);
+	return IS_ERR(h) ? (int)PTR_ERR(h) : 0;
+}
+
+static struct pcl_emu_fn *fn_from_dump(struct pcl_scn *s,
+				       const struct pcl_scn_arg *a,
+				       const struct pcl_scn_arg *from)
+{
+	struct pcl_dump_fn *fns = NULL;
+	struct pcl_emu_fn *fn = NULL;
+	unsigned int n = 0, pick = 0;
+	int ret;
+
+	ret = pcl_dump_load(a->value, &fns, &n, stderr);
+	if (ret) {
+		pcl_scn_input_error(s, a, "cannot use dump '%s' (%s)", a->value,
+				    pcl_errname(ret));
+		return NULL;
+	}
+	if (from) {
+		for (pick = 0; pick < n; pick++)
+			if (!strcmp(fns[pick].slot, from->value))
+				break;
+		if (pick == n) {
+			pcl_scn_input_error(s, from, "no function %s in %s",
+					    from->value, a->value);
+			free(fns);
+			return NULL;
+		}
+	}
+	if (n && pcl_emu_fn_from_dump(&fns[pick], a->value, stderr, &fn))
+		pcl_scn_input_error(s, a, "dump '%s' is not usable", a->value);
+	free(fns);
+	return fn;
+}
+
+/* plug DD.F model=NAME|dump=FILE [from=SLOT] [host=NAME] [behind=DD.F/...] */
+static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	const struct pcl_scn_arg *m = pcl_scn_kv(argc, argv, 1, "model");
+	const struct pcl_scn_arg *dmp = pcl_scn_kv(argc, argv, 1, "dump");
+	const struct pcl_scn_arg *from = pcl_scn_kv(argc, argv, 1, "from");
+	const struct pcl_scn_arg *ha = pcl_scn_kv(argc, argv, 1, "host");
+	const struct pcl_scn_arg *beh = pcl_scn_kv(argc, argv, 1, "behind");
+	struct pci_host_bridge *h;
+	struct pcl_emu_bus *on = NULL;
+	struct pcl_emu_fn *fn;
+	unsigned int devfn;
+	int ret;
+
+	if (parse_devfn(s, &argv[0], argv[0].word, &devfn))
+		return -EINVAL;
+	if (!!m == !!dmp)
+		return pcl_scn_input_error(s, &argv[0],
+			"plug needs exactly one of model=NAME (%s) or dump=FILE",
+			pcl_emu_model_names());
+	h = pcl_pci_host_find(ha ? ha->value : "pci0");
+	if (!h && !ha) {
+		pcl_pci_init();
+		h = pcl_pci_host_new("pci0", PCL_HOST_ECAM, 0);
+		if (IS_ERR(h))
+			return (int)PTR_ERR(h);
+	}
+	if (!h)
+		return pcl_scn_input_error(s, ha, "no host bridge '%s'", ha->value);
+	if (beh) {
+		char path[64], *save = NULL;
+
+		snprintf(path, sizeof(path), "%s", beh->value);
+		for (char *p = strtok_r(path, "/", &save); p;
+		     p = strtok_r(NULL, "/", &save)) {
+			unsigned int bdevfn;
+
+			if (parse_devfn(s, beh, p, &bdevfn))
+				return -EINVAL;
+			on = pcl_pci_child_bus(h, on, bdevfn);
+			if (!on)
+				return pcl_scn_input_error(s, beh,
+					"no bridge plugged at %s", p);
+		}
+	}
+	if (m) {
+		fn = pcl_emu_model_new(m->value);
+		if (!fn)
+			return pcl_scn_input_error(s, m, "no model '%s' (%s)",
+						   m->value, pcl_emu_model_names());
+	} else {
+		fn = fn_from_dump(s, dmp, from);
+		if (!fn)
+			return -EINVAL;
+	}
+	ret = pcl_pci_plug(h, on, devfn, fn);
+	if (ret)
+		pcl_emu_fn_free(fn);
+	return ret;
+}
+
+/* enumerate [HOST] */
+static int verb_enumerate(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_host_bridge *h;
+	int n = 0, ret;
+
+	if (argc) {
+		h = pcl_pci_host_find(argv[0].word);
+		if (!h)
+			return pcl_scn_input_error(s, &argv[0], "no host bridge '%s'",
+						   argv[0].word);
+		ret = pcl_pci_scan(h);
+		return ret < 0 ? ret : 0;
+	}
+	/* every host bridge, in creation order */
+	list_for_each_entry(h, &pcl__hosts, node) {
+		ret = pcl_pci_scan(h);
+		if (ret < 0)
+			return ret;
+		n += ret;
+	}
+	pcl_scn_note(s, "enumerated %d new devices", n);
+	return 0;
+}
+
+/* lspci [ARGS...] [--devres] */
+static int verb_lspci(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	char *args[PCL_SCN_MAX_ARGS];
+	bool devres = false;
+	int n = 0, ret;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i].word, "--devres"))
+			devres = true;
+		else
+			args[n++] = (char *)argv[i].word;
+	}
+	ret = pcl_pci_lspci(pcl_scn_out(s), n, args, devres);
+	if (ret == -ENOENT)
+		return pcl_scn_input_error(s, NULL,
+			"lspci is not installed (Debian package pciutils)");
+	return ret > 0 ? -EINVAL : ret;
+}
+
+static int parse_access(struct pcl_scn *s, const struct pcl_scn_arg *argv,
+			unsigned long *off, unsigned long *size)
+{
+	if (pcl_scn_arg_uint(s, &argv[1], 4095, off) ||
+	    pcl_scn_arg_uint(s, &argv[2], 4, size))
+		return -EINVAL;
+	if (*size != 1 && *size != 2 && *size != 4)
+		return pcl_scn_input_error(s, &argv[2], "size is 1, 2 or 4");
+	return 0;
+}
+
+static int user_read(struct pci_dev *pdev, unsigned long off,
+		     unsigned long size, uint32_t *val)
+{
+	uint16_t w;
+	uint8_t b;
+	int ret;
+
+	switch (size) {
+	case 1:
+		ret = pci_user_read_config_byte(pdev, (int)off, &b);
+		*val = b;
+		return ret;
+	case 2:
+		ret = pci_user_read_config_word(pdev, (int)off, &w);
+		*val = w;
+		return ret;
+	default:
+		return pci_user_read_config_dword(pdev, (int)off, val);
+	}
+}
+
+/* cfg-read DEV OFF SIZE: print the value (user accessor) */
+static int verb_cfg_read(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	unsigned long off, size;
+	uint32_t val;
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	ret = parse_access(s, argv, &off, &size);
+	if (!ret)
+		ret = user_read(pdev, off, size, &val);
+	if (!ret)
+		fprintf(pcl_scn_out(s), "%s+0x%03lx: 0x%0*x\n", argv[0].word,
+			off, (int)size * 2, val);
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* cfg-write DEV OFF SIZE VALUE (user accessor) */
+static int verb_cfg_write(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	unsigned long off, size, val;
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	ret = parse_access(s, argv, &off, &size);
+	if (!ret && pcl_scn_arg_uint(s, &argv[3], 0xffffffffu, &val))
+		ret = -EINVAL;
+	if (!ret) {
+		if (size == 1)
+			ret = pci_user_write_config_byte(pdev, (int)off, (uint8_t)val);
+		else if (size == 2)
+			ret = pci_user_write_config_word(pdev, (int)off, (uint16_t)val);
+		else
+			ret = pci_user_write_config_dword(pdev, (int)off, (uint32_t)val);
+	}
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* expect-cfg DEV OFF SIZE VALUE [mask=M] */
+static int verb_expect_cfg(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	const struct pcl_scn_arg *ma = pcl_scn_kv(argc, argv, 4, "mask");
+	unsigned long off, size, want, mask = 0xffffffffu;
+	uint32_t val;
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	ret = parse_access(s, argv, &off, &size);
+	if (!ret && (pcl_scn_arg_uint(s, &argv[3], 0xffffffffu, &want) ||
+		     (ma && pcl_scn_arg_uint(s, ma, 0xffffffffu, &mask))))
+		ret = -EINVAL;
+	if (!ret)
+		ret = user_read(pdev, off, size, &val);
+	if (!ret) {
+		if ((val & mask) != (want & mask))
+			pcl_scn_fail(s, "%s+0x%03lx: read 0x%x, expected 0x%lx (mask 0x%lx)",
+				     argv[0].word, off, val, want, mask);
+		else
+			pcl_scn_pass(s);
+	}
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* expect-pci DEV enabled|managed|busmaster yes|no */
+static int verb_expect_pci(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	bool want, have = false;
+	const char *w = argv[2].word;
+	int ret = 0;
+
+	if (!pdev)
+		return -EINVAL;
+	if (!strcmp(w, "yes") || !strcmp(w, "no")) {
+		want = !strcmp(w, "yes");
+		if (!strcmp(argv[1].word, "enabled"))
+			have = pci_is_enabled(pdev);
+		else if (!strcmp(argv[1].word, "managed"))
+			have = pdev->is_managed;
+		else if (!strcmp(argv[1].word, "busmaster"))
+			have = pdev->is_busmaster;
+		else
+			ret = pcl_scn_input_error(s, &argv[1],
+				"unknown flag '%s' (enabled, managed, busmaster)",
+				argv[1].word);
+		if (!ret && have != want)
+			pcl_scn_fail(s, "%s: expected %s %s", argv[0].word,
+				     argv[1].word, w);
+		else if (!ret)
+			pcl_scn_pass(s);
+	} else {
+		ret = pcl_scn_input_error(s, &argv[2], "expected yes or no");
+	}
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* reset DEV */
+static int verb_reset(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	ret = pci_reset_function(pdev);
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* power DEV d0|d3hot */
+static int verb_power(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	pci_power_t st;
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	if (!strcmp(argv[1].word, "d0")) {
+		st = PCI_D0;
+	} else if (!strcmp(argv[1].word, "d3hot")) {
+		st = PCI_D3hot;
+	} else {
+		put_device(&pdev->dev);
+		return pcl_scn_input_error(s, &argv[1], "state is d0 or d3hot");
+	}
+	ret = pci_set_power_state(pdev, st);
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* yank DEV: the hardware vanishes (surprise removal, hardware side) */
+static int verb_yank(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+
+	if (!pdev)
+		return -EINVAL;
+	if (pdev->hw)
+		pcl_emu_surprise_remove(pdev->hw);
+	pcl_trace(PCL_TR_CORE, "pci %s: hardware removed (reads all ones)",
+		  pci_name(pdev));
+	put_device(&pdev->dev);
+	return 0;
+}
+
+static void pci_teardown(struct pcl_scn *s)
+{
+	pcl_pci_remove_all();
+}
+
+static const struct pcl_scn_verb pci_verbs[] = {
+	{ "host", "NAME [kind=ecam|conf1] [domain=N]", "a PCI host bridge (ECAM: lockless config access; conf1: serialised)", 1, 3, verb_host },
+	{ "plug", "DD.F model=NAME|dump=FILE [from=SLOT] [host=NAME] [behind=DD.F/...]", "put an emulated function in a slot (host pci0 by default)", 2, 5, verb_plug },
+	{ "enumerate", "[HOST]", "scan: number bridges, size BARs, add devices (drivers bind)", 0, 1, verb_enumerate },
+	{ "lspci", "[LSPCI-OPTIONS...] [--devres]", "the system's lspci on the emulated machine, plus the bound driver", 0, PCL_SCN_MAX_ARGS, verb_lspci },
+	{ "cfg-read", "DEV OFF SIZE", "print a config register (user accessor: waits while blocked)", 3, 3, verb_cfg_read },
+	{ "cfg-write", "DEV OFF SIZE VALUE", "write a config register (user accessor)", 4, 4, verb_cfg_write },
+	{ "expect-cfg", "DEV OFF SIZE VALUE [mask=M]", "a config register holds VALUE (under MASK)", 4, 5, verb_expect_cfg },
+	{ "expect-pci", "DEV enabled|managed|busmaster yes|no", "a PCI core flag of the device", 3, 3, verb_expect_pci },
+	{ "reset", "DEV", "pci_reset_function(): FLR with config access blocked", 1, 1, verb_reset },
+	{ "power", "DEV d0|d3hot", "pci_set_power_state()", 2, 2, verb_power },
+	{ "yank", "DEV", "surprise-remove the hardware: reads all ones, writes dropped", 1, 1, verb_yank },
+};
+
+void pcl_pci_scenario_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	pcl_pci_init();
+	pcl_scn_register(pci_verbs, ARRAY_SIZE(pci_verbs));
+	pcl_scn_add_teardown(pci_teardown);
+}
