@@ -159,13 +159,35 @@ unsigned long pcl_emu_flr_count(struct pcl_emu_fn *fn);
  * walk: a looping or out-of-range list ends the search. */
 unsigned int pcl_emu_find_cap(struct pcl_emu_fn *fn, uint8_t id);
 
+/* ---- built-in device models ---- */
+
+/**
+ * pcl_emu_model_new() - a new function of a built-in model:
+ *   "nvme"    NVMe controller: PCIe endpoint with FLR, PM, MSI (1 vector),
+ *             MSI-X (32 vectors, table and PBA in BAR0), AER, DSN;
+ *             64-bit BAR0 16 KiB;
+ *   "ahci"    SATA AHCI controller: conventional PCI, PM, MSI (1 vector,
+ *             64-bit, maskable), INTx pin A, BAR5 (ABAR) 8 KiB + legacy
+ *             I/O BARs 0-4;
+ *   "nic"     Ethernet controller: PCIe with FLR, PM, MSI (4 vectors),
+ *             MSI-X (8 vectors in BAR3), AER; BAR0 128 KiB, BAR3 16 KiB;
+ *   "legacy"  a conventional PCI function with only INTx and an I/O BAR;
+ *   "bridge"  a PCIe root port (type 1 header) with PM and MSI.
+ * Return: the function (sealed), or NULL for an unknown model.
+ */
+struct pcl_emu_fn *pcl_emu_model_new(const char *model);
+/** pcl_emu_model_names() - the list above, space separated. */
+const char *pcl_emu_model_names(void);
+
 /* ---- config-space dumps ---- */
 
 /* One function found in a dump. */
 struct pcl_dump_fn {
 	char slot[16];		/* "00:03.0" or "0000:00:03.0" as written */
+	char desc[256];		/* the rest of the slot line ("" if binary) */
 	unsigned int domain, bus, dev, func;
 	unsigned int size;	/* bytes present: 64, 256 or 4096 */
+	unsigned int line;	/* line of the "00:" hex line; 0 if binary */
 	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];
 };
 

@@ -123,8 +123,8 @@ static int run_lspci(FILE *out, const char *dump, int argc, char **argv,
 	char *args[MAX_LSPCI_ARGS + 4];
 	bool verbose = false, kernel = false, tree = false, machine = false;
 	int pipefd[2], status, n = 0;
-	char line[4096], slot[24] = "";
-	bool in_block = false;
+	char line[4096], slot[24] = "", next_slot[24];
+	bool in_block = false, want_extras;
 	FILE *in;
 	pid_t pid;
 
@@ -145,6 +145,7 @@ static int run_lspci(FILE *out, const char *dump, int argc, char **argv,
 		args[n++] = argv[i];
 	}
 	args[n] = NULL;
+	want_extras = verbose || kernel || devres;
 	if (access(LSPCI_PATH, X_OK))
 		return -ENOENT;
 	if (pipe(pipefd))
@@ -174,22 +175,27 @@ static int run_lspci(FILE *out, const char *dump, int argc, char **argv,
 		waitpid(pid, &status, 0);
 		return -ENOMEM;
 	}
+	/*
+	 * A device's block runs from its slot line to a blank line, the next
+	 * slot line or the end; pcilab's lines go at the end of the block.
+	 */
 	while (fgets(line, sizeof(line), in)) {
 		bool blank = line[0] == '\n';
+		bool starts = !tree && !machine &&
+			      is_slot_line(line, next_slot, sizeof(next_slot));
 
-		if (!tree && !machine && is_slot_line(line, slot, sizeof(slot)))
-			in_block = true;
-		if (blank && in_block && (verbose || kernel || devres)) {
+		if (in_block && (blank || starts) && want_extras) {
 			print_extras(out, slot, true, devres);
 			in_block = false;
+		}
+		if (starts) {
+			memcpy(slot, next_slot, sizeof(slot));
+			in_block = true;
 		}
 		fputs(line, out);
-		if (in_block && !verbose && (kernel || devres) && !blank) {
-			/* one line per device without -v: extras follow it */
-			print_extras(out, slot, true, devres);
-			in_block = false;
-		}
 	}
+	if (in_block && want_extras)
+		print_extras(out, slot, true, devres);
 	fclose(in);
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;

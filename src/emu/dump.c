@@ -1,0 +1,980 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Config-space dumps: reading `lspci -x/-xxx/-xxxx` text and sysfs binary
+ * config files, building an emulated function from one, writing one back
+ * the way lspci does.
+ *
+ * The text format, per function:
+ *
+ *	00:03.0 Ethernet controller: ...	slot line: BB:DD.F or DDDD:BB:DD.F,
+ *						then a space and anything
+ *		Subsystem: ...			lspci -v lines (tab-indented,
+ *						before the hex lines): ignored
+ *	00: f4 1a 41 10 06 04 10 00 ...		16 bytes per line, offsets 0, 16,
+ *	...					32, ... in order, 2 or 3 digits
+ *	f0: 00 00 00 00 00 00 00 00 ...		64, 256 or 4096 bytes in all
+ *						a blank line (or the next slot
+ *						line, or the end) ends it
+ *
+ * A dump is input from outside: whatever the file holds, loading it ends
+ * in a function or in a "FILE:LINE: offset 0xOFF: what" message, never in
+ * a crash; the file, its lines and the number of functions are bounded.
+ *
+ * Building a function from a dump keeps every dumped byte as it reads
+ * (the dump is what the hardware answered) and infers what software may
+ * write from what the registers are: the header's control registers, the
+ * BARs (sized by the alignment of their addresses), and the registers of
+ * the capabilities pcilab knows.  Everything else stays read-only.
+ *
+ * Copyright (C) 2026 The pcilab authors
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define DUMP_MAX_FILE	(16u << 20)	/* bytes of a dump file */
+#define DUMP_MAX_FNS	4096u		/* functions in one dump */
+#define DUMP_MAX_LINE	1024u		/* characters of one line */
+#define DUMP_EXT_TTL	((PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8)
+#define DUMP_BAR_MAX	(1ull << 30)	/* largest BAR a dump gives */
+#define DUMP_MEM_MIN	4096u		/* smallest memory BAR */
+#define DUMP_IO_SIZE	256u		/* I/O BARs: always this size */
+#define EMU_BAR_STORE	(1u << 20)	/* backing store cap, as in fn.c */
+
+static bool dump_size_ok(unsigned int size)
+{
+	return size == 64 || size == PCI_CFG_SPACE_SIZE ||
+	       size == PCI_CFG_SPACE_EXP_SIZE;
+}
+
+/*
+ * One message: "FILE[:LINE]: [offset 0xOFF: ][SLOT: ]what".  @line 0 and
+ * @off < 0 leave their part out.
+ */
+static void __printf(6, 0) dump_vreport(FILE *err, const char *file,
+					unsigned int line, long off,
+					const char *slot, const char *fmt,
+					va_list ap)
+{
+	if (!err)
+		return;
+	fputs(file, err);
+	if (line)
+		fprintf(err, ":%u", line);
+	fputs(": ", err);
+	if (off >= 0)
+		fprintf(err, "offset 0x%02lx: ", off);
+	if (slot)
+		fprintf(err, "%s: ", slot);
+	vfprintf(err, fmt, ap);
+	fputc('\n', err);
+}
+
+/* ---- parsing ---- */
+
+struct dump_parser {
+	const char *path;
+	FILE *err;
+	struct pcl_dump_fn *fns;	/* functions so far */
+	unsigned int n, alloc;
+	struct pcl_dump_fn *cur;	/* the one being read, or NULL */
+	unsigned int cur_line;		/* its slot line */
+	unsigned int last_line;		/* its last hex line */
+	unsigned int bytes;		/* its bytes so far */
+};
+
+static int __printf(4, 5) parse_error(struct dump_parser *p,
+				      unsigned int line, long off,
+				      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dump_vreport(p->err, p->path, line, off, NULL, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static unsigned int hex_digit(char c)
+{
+	return isdigit((unsigned char)c) ? (unsigned int)(c - '0')
+					 : (unsigned int)(tolower((unsigned char)c) - 'a' + 10);
+}
+
+/* The hex digits at @s: how many, and their value (saturated) in *@val. */
+static unsigned int hex_run(const char *s, unsigned long *val)
+{
+	unsigned long v = 0;
+	unsigned int n = 0;
+
+	while (isxdigit((unsigned char)s[n])) {
+		v = v > 0xffffffful ? 0xfffffffful : v * 16 + hex_digit(s[n]);
+		n++;
+	}
+	*val = v;
+	return n;
+}
+
+/*
+ * A slot line: "BB:DD.F" or "DDDD:BB:DD.F" (4 to 6 domain digits, as
+ * lspci reads them), then the end of the line or a space.
+ * Return: 1 and the parts in @d and *@len, 0 if @s is not shaped like a
+ * slot, -1 if it is but the device or function number is out of range.
+ */
+static int parse_slot(const char *s, struct pcl_dump_fn *d, size_t *len)
+{
+	unsigned long dom = 0, bus, dev, fn;
+	unsigned int n;
+	size_t i = 0;
+
+	n = hex_run(s, &dom);
+	if (n == 2 && s[2] == ':')
+		dom = 0;		/* that was the bus */
+	else if (n >= 4 && n <= 6 && s[n] == ':')
+		i = n + 1;
+	else
+		return 0;
+	if (hex_run(s + i, &bus) != 2 || s[i + 2] != ':')
+		return 0;
+	i += 3;
+	if (hex_run(s + i, &dev) != 2 || s[i + 2] != '.')
+		return 0;
+	i += 3;
+	if (hex_run(s + i, &fn) != 1 || (s[i + 1] && s[i + 1] != ' '))
+		return 0;
+	i++;
+	if (dev > 0x1f || fn > 7)
+		return -1;
+	d->domain = (unsigned int)dom;
+	d->bus = (unsigned int)bus;
+	d->dev = (unsigned int)dev;
+	d->func = (unsigned int)fn;
+	*len = i;
+	return 1;
+}
+
+/*
+ * A hex line's "OO:" prefix (any number of digits here; the caller
+ * checks): its offset, digit count and where the bytes start (at the
+ * space or the end after the colon).  Return: false if @s is not shaped
+ * like a hex line.
+ */
+static bool parse_hex_prefix(const char *s, unsigned long *off,
+			     unsigned int *digits, const char **rest)
+{
+	unsigned int n = hex_run(s, off);
+
+	if (!n || s[n] != ':' || (s[n + 1] && s[n + 1] != ' '))
+		return false;
+	*digits = n;
+	*rest = s + n + 1;
+	return true;
+}
+
+/* A character for a message, in the buffer @b. */
+static const char *show_char(char c, char b[8])
+{
+	if (!c)
+		return "the end of the line";
+	if (isprint((unsigned char)c))
+		snprintf(b, 8, "'%c'", c);
+	else
+		snprintf(b, 8, "0x%02x", (unsigned char)c);
+	return b;
+}
+
+/* The 16 bytes after a hex line's prefix, into @cfg. */
+static int parse_hex_bytes(struct dump_parser *p, unsigned int line,
+			   unsigned int off, const char *s, uint8_t *cfg)
+{
+	char b[8];
+
+	for (unsigned int i = 0; i < 16; i++) {
+		if (!*s)
+			return parse_error(p, line, off,
+					   "%u bytes on the line, 16 expected",
+					   i);
+		s++;			/* the space before the byte */
+		if (!isxdigit((unsigned char)s[0]))
+			return parse_error(p, line, off + i,
+					   "bad hex digit %s", show_char(s[0], b));
+		if (!isxdigit((unsigned char)s[1]))
+			return parse_error(p, line, off + i,
+					   "bad hex digit %s", show_char(s[1], b));
+		if (s[2] && s[2] != ' ')
+			return parse_error(p, line, off + i,
+					   "%s after a byte, a space expected",
+					   show_char(s[2], b));
+		cfg[i] = (uint8_t)(hex_digit(s[0]) << 4 | hex_digit(s[1]));
+		s += 2;
+	}
+	if (*s)
+		return parse_error(p, line, off,
+				   "more than 16 bytes on the line");
+	return 0;
+}
+
+/* The function being read is complete: check its size. */
+static int finish_fn(struct dump_parser *p)
+{
+	struct pcl_dump_fn *d = p->cur;
+
+	if (!d)
+		return 0;
+	p->cur = NULL;
+	if (!dump_size_ok(p->bytes))
+		return parse_error(p, p->bytes ? p->last_line : p->cur_line,
+				   p->bytes,
+				   "%s: the dump stops after %u bytes; 64, 256 or 4096 expected",
+				   d->slot, p->bytes);
+	d->size = p->bytes;
+	return 0;
+}
+
+static int start_fn(struct dump_parser *p, unsigned int line, const char *s,
+		    const struct pcl_dump_fn *slot, size_t slot_len)
+{
+	const char *desc = s[slot_len] ? s + slot_len + 1 : "";
+	struct pcl_dump_fn *d;
+	int ret;
+
+	ret = finish_fn(p);
+	if (ret)
+		return ret;
+	if (p->n == DUMP_MAX_FNS)
+		return parse_error(p, line, -1, "more than %u functions",
+				   DUMP_MAX_FNS);
+	for (unsigned int i = 0; i < p->n; i++) {
+		d = &p->fns[i];
+		if (d->domain == slot->domain && d->bus == slot->bus &&
+		    d->dev == slot->dev && d->func == slot->func)
+			return parse_error(p, line, -1,
+					   "duplicate slot %.*s (as %s before)",
+					   (int)slot_len, s, d->slot);
+	}
+	if (strlen(desc) >= sizeof(d->desc))
+		return parse_error(p, line, -1,
+				   "description longer than %zu characters",
+				   sizeof(d->desc) - 1);
+	if (p->n == p->alloc) {
+		unsigned int alloc = p->alloc ? 2 * p->alloc : 8;
+		struct pcl_dump_fn *fns;
+
+		if (alloc > DUMP_MAX_FNS)
+			alloc = DUMP_MAX_FNS;
+		fns = realloc(p->fns, alloc * sizeof(*fns));
+		if (!fns)
+			return -ENOMEM;
+		p->fns = fns;
+		p->alloc = alloc;
+	}
+	d = &p->fns[p->n++];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->slot, s, slot_len);	/* at most 14: see parse_slot() */
+	strcpy(d->desc, desc);
+	d->domain = slot->domain;
+	d->bus = slot->bus;
+	d->dev = slot->dev;
+	d->func = slot->func;
+	p->cur = d;
+	p->cur_line = line;
+	p->bytes = 0;
+	return 0;
+}
+
+static int hex_line(struct dump_parser *p, unsigned int line,
+		    unsigned long off, unsigned int digits, const char *rest)
+{
+	int ret;
+
+	if (!p->cur)
+		return parse_error(p, line, (long)off,
+				   "hex line without a slot line before it");
+	if (off >= PCI_CFG_SPACE_EXP_SIZE)
+		return parse_error(p, line, (long)off,
+				   "beyond the 4096-byte config space");
+	if (digits != 2 && digits != 3)
+		return parse_error(p, line, (long)off,
+				   "offset of %u digits, 2 or 3 expected",
+				   digits);
+	if (off != p->bytes)
+		return parse_error(p, line, (long)off,
+				   "out of sequence, 0x%02x expected", p->bytes);
+	ret = parse_hex_bytes(p, line, (unsigned int)off, rest,
+			      p->cur->cfg + off);
+	if (ret)
+		return ret;
+	if (!p->bytes)
+		p->cur->line = line;
+	p->bytes += 16;
+	p->last_line = line;
+	return 0;
+}
+
+/* One line, without its '\n'; it may hold anything. */
+static int parse_line(struct dump_parser *p, unsigned int line,
+		      const char *raw, size_t len)
+{
+	char s[DUMP_MAX_LINE + 1], *nul;
+	struct pcl_dump_fn slot;
+	unsigned long off;
+	unsigned int digits;
+	const char *rest;
+	size_t slot_len, end;
+	int r;
+
+	if (len > DUMP_MAX_LINE)
+		return parse_error(p, line, -1,
+				   "line longer than %u characters",
+				   DUMP_MAX_LINE);
+	memcpy(s, raw, len);
+	s[len] = '\0';
+	nul = memchr(s, '\0', len);
+	if (nul)
+		return parse_error(p, line,
+				   parse_hex_prefix(s, &off, &digits, &rest) &&
+				   off < PCI_CFG_SPACE_EXP_SIZE ? (long)off : -1,
+				   "NUL byte at column %zu", (size_t)(nul - s) + 1);
+	if (len && s[len - 1] == '\r')
+		s[--len] = '\0';
+
+	end = strspn(s, " \t");
+	if (end == len)			/* blank: the function ends */
+		return finish_fn(p);
+
+	r = parse_slot(s, &slot, &slot_len);
+	if (r > 0)
+		return start_fn(p, line, s, &slot, slot_len);
+	if (r < 0)
+		return parse_error(p, line, -1,
+				   "bad slot: device 00-1f and function 0-7 expected");
+
+	if (parse_hex_prefix(s, &off, &digits, &rest)) {
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			s[--len] = '\0';
+		return hex_line(p, line, off, digits, rest);
+	}
+	if (s[0] == '\t' && p->cur && !p->bytes)
+		return 0;		/* lspci -v detail */
+	return parse_error(p, line, -1,
+			   "not a slot line, a hex line or a blank line");
+}
+
+static int parse_text(struct dump_parser *p, const char *buf, size_t len)
+{
+	unsigned int line = 0;
+	size_t pos = 0;
+	int ret;
+
+	if (!len)
+		return parse_error(p, 1, -1, "empty file");
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+
+		ret = parse_line(p, ++line, buf + pos, end - pos);
+		if (ret)
+			return ret;
+		pos = end + 1;
+	}
+	ret = finish_fn(p);
+	if (ret)
+		return ret;
+	if (!p->n)
+		return parse_error(p, line, -1, "no slot line in the file");
+	return 0;
+}
+
+/* Does the file start with a slot line (text), or is it binary? */
+static bool starts_with_slot(const char *buf, size_t len)
+{
+	char s[DUMP_MAX_LINE + 1];
+	const char *nl = memchr(buf, '\n', len);
+	size_t n = nl ? (size_t)(nl - buf) : len;
+	struct pcl_dump_fn d;
+	size_t slot_len;
+
+	if (n > DUMP_MAX_LINE)
+		return false;
+	memcpy(s, buf, n);
+	s[n] = '\0';
+	return parse_slot(s, &d, &slot_len) != 0;
+}
+
+static int parse_binary(struct dump_parser *p, const char *buf, size_t len)
+{
+	struct pcl_dump_fn *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	strcpy(d->slot, "00:00.0");
+	memcpy(d->cfg, buf, len);
+	d->size = (unsigned int)len;
+	p->fns = d;
+	p->n = 1;
+	return 0;
+}
+
+/* The whole file, at most DUMP_MAX_FILE bytes, into a malloc'd buffer. */
+static int read_file(const char *path, FILE *err, char **bufp, size_t *lenp)
+{
+	size_t len = 0, alloc = 0;
+	char *buf = NULL;
+	int ret = 0;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		int e = errno;
+
+		if (err)
+			fprintf(err, "%s: %s\n", path, strerror(e));
+		return e == ENOENT ? -ENOENT : -EIO;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == alloc) {
+			char *nbuf;
+
+			if (alloc > DUMP_MAX_FILE) {
+				if (err)
+					fprintf(err, "%s: larger than %u MiB\n",
+						path, DUMP_MAX_FILE >> 20);
+				ret = -EINVAL;
+				break;
+			}
+			alloc = alloc ? 2 * alloc : 65536;
+			if (alloc > DUMP_MAX_FILE + 1)
+				alloc = DUMP_MAX_FILE + 1;
+			nbuf = realloc(buf, alloc);
+			if (!nbuf) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nbuf;
+		}
+		got = fread(buf + len, 1, alloc - len, f);
+		len += got;
+		if (got)
+			continue;
+		if (ferror(f)) {
+			if (err)
+				fprintf(err, "%s: %s\n", path, strerror(errno));
+			ret = -EIO;
+		}
+		break;
+	}
+	fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int pcl_dump_load(const char *path, struct pcl_dump_fn **fns, unsigned int *n,
+		  FILE *err)
+{
+	struct dump_parser p = { .path = path, .err = err };
+	size_t len;
+	char *buf;
+	int ret;
+
+	*fns = NULL;
+	*n = 0;
+	ret = read_file(path, err, &buf, &len);
+	if (ret)
+		return ret;
+	if (dump_size_ok((unsigned int)len) && !starts_with_slot(buf, len))
+		ret = parse_binary(&p, buf, len);
+	else
+		ret = parse_text(&p, buf, len);
+	free(buf);
+	if (ret) {
+		free(p.fns);
+		return ret;
+	}
+	*fns = p.fns;
+	*n = p.n;
+	return 0;
+}
+
+/* ---- writing ---- */
+
+void pcl_dump_write(FILE *f, const char *slot, const char *desc,
+		    const uint8_t *cfg, unsigned int bytes)
+{
+	if (bytes > PCI_CFG_SPACE_EXP_SIZE)
+		bytes = PCI_CFG_SPACE_EXP_SIZE;
+	fprintf(f, "%s %s\n", slot, desc ? desc : "");
+	for (unsigned int i = 0; i < bytes; i++) {
+		if (!(i & 15))
+			fprintf(f, "%02x:", i);
+		fprintf(f, " %02x", cfg[i]);
+		if ((i & 15) == 15)
+			fputc('\n', f);
+	}
+	if (bytes & 15)
+		fputc('\n', f);
+	fputc('\n', f);
+}
+
+/* ---- building a function ---- */
+
+struct dump_build {
+	const struct pcl_dump_fn *d;
+	const char *where;
+	FILE *err;
+	unsigned int cfg_size;
+	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];	/* the dump, zero-extended */
+	unsigned int caps[EMU_CAP_TTL];		/* the standard list */
+	unsigned int ncaps;
+	unsigned int ext[DUMP_EXT_TTL];		/* the extended list */
+	unsigned int next;
+	unsigned int pcie_type;			/* PCI_EXP_TYPE_*, if PCIe */
+};
+
+static int __printf(3, 4) build_error(struct dump_build *b, unsigned int off,
+				      const char *fmt, ...)
+{
+	unsigned int line = 0;
+	va_list ap;
+
+	/* The hex lines of one function are consecutive. */
+	if (b->d->line && off < b->d->size)
+		line = b->d->line + off / 16;
+	va_start(ap, fmt);
+	dump_vreport(b->err, b->where, line, off, b->d->slot, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static uint32_t rd(const struct dump_build *b, unsigned int off,
+		   unsigned int size)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < size; i++)
+		v |= (uint32_t)b->cfg[off + i] << (8 * i);
+	return v;
+}
+
+/* The standard list, as the kernel walks it but refusing what it skips. */
+static int walk_caps(struct dump_build *b)
+{
+	bool seen[(PCI_CFG_SPACE_SIZE - 0x40) / 4] = { false };
+	unsigned int from = PCI_CAPABILITY_LIST, pos;
+
+	if (!(rd(b, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	for (pos = b->cfg[from] & ~3u; pos; pos = b->cfg[from] & ~3u) {
+		if (pos < 0x40)
+			return build_error(b, from,
+					   "capability pointer 0x%02x points into the header, 0x40..0xfc expected",
+					   pos);
+		if (seen[(pos - 0x40) / 4])
+			return build_error(b, from,
+					   "capability loop: pointer 0x%02x leads back into the list",
+					   pos);
+		if (b->ncaps == EMU_CAP_TTL)
+			return build_error(b, from,
+					   "more than %u capabilities",
+					   EMU_CAP_TTL);
+		if (b->cfg[pos] == 0xff)	/* the kernel stops here */
+			break;
+		seen[(pos - 0x40) / 4] = true;
+		b->caps[b->ncaps++] = pos;
+		from = pos + PCI_CAP_LIST_NEXT;
+	}
+	return 0;
+}
+
+/* The extended list from 0x100 (4 KiB config space only). */
+static int walk_ext_caps(struct dump_build *b)
+{
+	bool seen[(PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 4] = { false };
+	unsigned int pos = PCI_CFG_SPACE_SIZE;
+	uint32_t hdr;
+
+	if (b->cfg_size < PCI_CFG_SPACE_EXP_SIZE)
+		return 0;
+	hdr = rd(b, pos, 4);
+	if (!hdr || hdr == 0xffffffff)
+		return 0;
+	for (;;) {
+		unsigned int next = PCI_EXT_CAP_NEXT(hdr);
+
+		b->ext[b->next++] = pos;
+		seen[(pos - PCI_CFG_SPACE_SIZE) / 4] = true;
+		if (!next)
+			return 0;
+		if (next < PCI_CFG_SPACE_SIZE)
+			return build_error(b, pos,
+					   "extended capability pointer 0x%02x is outside 0x100..0xffc",
+					   next);
+		if (seen[(next - PCI_CFG_SPACE_SIZE) / 4])
+			return build_error(b, pos,
+					   "extended capability loop: pointer 0x%03x leads back into the list",
+					   next);
+		if (b->next == DUMP_EXT_TTL)
+			return build_error(b, pos,
+					   "more than %u extended capabilities",
+					   (unsigned int)DUMP_EXT_TTL);
+		pos = next;
+		hdr = rd(b, pos, 4);
+		if (hdr == 0xffffffff)
+			return 0;
+	}
+}
+
+/* Bytes of capability @id at @pos whose registers get masks. */
+static unsigned int cap_extent(const struct dump_build *b, unsigned int pos,
+			       uint8_t id)
+{
+	uint16_t flags = (uint16_t)rd(b, pos + 2, 2);
+
+	switch (id) {
+	case PCI_CAP_ID_PM:
+		return PCI_PM_SIZEOF;
+	case PCI_CAP_ID_MSI:
+		return 10 + (flags & PCI_MSI_FLAGS_64BIT ? 4 : 0) +
+		       (flags & PCI_MSI_FLAGS_MASKBIT ? 10 : 0);
+	case PCI_CAP_ID_MSIX:
+		return PCI_CAP_MSIX_SIZEOF;
+	case PCI_CAP_ID_EXP:
+		return (flags & PCI_EXP_FLAGS_VERS) >= 2 ? PCI_EXP_LNKSTA2
+							 : PCI_EXP_LNKSTA;
+	default:
+		return 2;
+	}
+}
+
+static bool pcie_root(unsigned int type)
+{
+	return type == PCI_EXP_TYPE_ROOT_PORT || type == 0xa; /* RC EC */
+}
+
+static unsigned int ext_extent(const struct dump_build *b, unsigned int pos)
+{
+	switch (PCI_EXT_CAP_ID(rd(b, pos, 4))) {
+	case PCI_EXT_CAP_ID_ERR:
+		return pcie_root(b->pcie_type) ? PCI_ERR_SIZEOF
+					       : PCI_ERR_HEADER_LOG;
+	case PCI_EXT_CAP_ID_DSN:
+		return PCI_EXT_CAP_DSN_SIZEOF;
+	default:
+		return 4;
+	}
+}
+
+/* Every capability's registers lie inside config space. */
+static int check_extents(struct dump_build *b)
+{
+	for (unsigned int i = 0; i < b->ncaps; i++) {
+		unsigned int pos = b->caps[i];
+		uint8_t id = b->cfg[pos];
+
+		if (id == PCI_CAP_ID_EXP)
+			b->pcie_type = (rd(b, pos + PCI_EXP_FLAGS, 2) &
+					PCI_EXP_FLAGS_TYPE) >> 4;
+		if (pos + cap_extent(b, pos, id) > PCI_CFG_SPACE_SIZE)
+			return build_error(b, pos,
+					   "capability 0x%02x runs past the end of config space",
+					   id);
+	}
+	for (unsigned int i = 0; i < b->next; i++) {
+		unsigned int pos = b->ext[i];
+
+		if (pos + ext_extent(b, pos) > PCI_CFG_SPACE_EXP_SIZE)
+			return build_error(b, pos,
+					   "extended capability 0x%04x runs past the end of config space",
+					   PCI_EXT_CAP_ID(rd(b, pos, 4)));
+	}
+	return 0;
+}
+
+static void pm_masks(struct pcl_emu_fn *fn, unsigned int o)
+{
+	pcl_emu_set_wmask(fn, o + PCI_PM_CTRL, 2,
+			  PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE);
+	pcl_emu_set_w1cmask(fn, o + PCI_PM_CTRL, 2, PCI_PM_CTRL_PME_STATUS);
+	if (!fn->pm_cap)
+		fn->pm_cap = o;
+}
+
+static void msi_masks(struct pcl_emu_fn *fn, const struct dump_build *b,
+		      unsigned int o)
+{
+	uint16_t flags = (uint16_t)rd(b, o + PCI_MSI_FLAGS, 2);
+	bool is64 = flags & PCI_MSI_FLAGS_64BIT;
+	unsigned int log2 = (flags & PCI_MSI_FLAGS_QMASK) >> 1;
+
+	pcl_emu_set_wmask(fn, o + PCI_MSI_FLAGS, 2,
+			  PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	pcl_emu_set_wmask(fn, o + PCI_MSI_ADDRESS_LO, 4, 0xfffffffc);
+	if (is64)
+		pcl_emu_set_wmask(fn, o + PCI_MSI_ADDRESS_HI, 4, 0xffffffff);
+	pcl_emu_set_wmask(fn, o + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32),
+			  2, 0xffff);
+	if (flags & PCI_MSI_FLAGS_MASKBIT)
+		pcl_emu_set_wmask(fn, o + (is64 ? PCI_MSI_MASK_64
+						: PCI_MSI_MASK_32), 4,
+				  log2 >= 5 ? 0xffffffffu
+					    : (1u << (1u << log2)) - 1);
+}
+
+static void msix_masks(struct pcl_emu_fn *fn, unsigned int o)
+{
+	pcl_emu_set_wmask(fn, o + PCI_MSIX_FLAGS, 2,
+			  PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	if (!fn->msix_cap)
+		fn->msix_cap = o;
+}
+
+static void pcie_masks(struct pcl_emu_fn *fn, const struct dump_build *b,
+		       unsigned int o)
+{
+	bool flr = rd(b, o + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR;
+
+	pcl_emu_set_wmask(fn, o + PCI_EXP_DEVCTL, 2,
+			  0x7fff | (flr ? PCI_EXP_DEVCTL_BCR_FLR : 0));
+	pcl_emu_set_w1cmask(fn, o + PCI_EXP_DEVSTA, 2,
+			    PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED |
+			    PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD);
+	pcl_emu_set_wmask(fn, o + PCI_EXP_LNKCTL, 2, 0x01c3);
+	if ((rd(b, o + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_VERS) >= 2) {
+		pcl_emu_set_wmask(fn, o + PCI_EXP_DEVCTL2, 2, 0x041f);
+		pcl_emu_set_wmask(fn, o + PCI_EXP_LNKCTL2, 2, 0x000f);
+	}
+	if (!fn->pcie_cap)
+		fn->pcie_cap = o;
+}
+
+static void aer_masks(struct pcl_emu_fn *fn, const struct dump_build *b,
+		      unsigned int o)
+{
+	uint32_t cap = rd(b, o + PCI_ERR_CAP, 4);
+
+	pcl_emu_set_w1cmask(fn, o + PCI_ERR_UNCOR_STATUS, 4, 0x03fff030);
+	pcl_emu_set_wmask(fn, o + PCI_ERR_UNCOR_MASK, 4, 0x03fff030);
+	pcl_emu_set_wmask(fn, o + PCI_ERR_UNCOR_SEVER, 4, 0x03fff030);
+	pcl_emu_set_w1cmask(fn, o + PCI_ERR_COR_STATUS, 4, 0x0000f1c1);
+	pcl_emu_set_wmask(fn, o + PCI_ERR_COR_MASK, 4, 0x0000f1c1);
+	/* ECRC generation/check enable, where capable (the bit below). */
+	pcl_emu_set_wmask(fn, o + PCI_ERR_CAP, 4, (cap & 0xa0) << 1);
+	if (!pcie_root(b->pcie_type))
+		return;
+	pcl_emu_set_wmask(fn, o + PCI_ERR_ROOT_COMMAND, 4, 0x7);
+	pcl_emu_set_w1cmask(fn, o + PCI_ERR_ROOT_STATUS, 4, 0x7f);
+}
+
+static void cap_masks(struct pcl_emu_fn *fn, const struct dump_build *b)
+{
+	for (unsigned int i = 0; i < b->ncaps; i++) {
+		unsigned int o = b->caps[i];
+
+		switch (b->cfg[o]) {
+		case PCI_CAP_ID_PM:
+			pm_masks(fn, o);
+			break;
+		case PCI_CAP_ID_MSI:
+			msi_masks(fn, b, o);
+			break;
+		case PCI_CAP_ID_MSIX:
+			msix_masks(fn, o);
+			break;
+		case PCI_CAP_ID_EXP:
+			pcie_masks(fn, b, o);
+			break;
+		}
+	}
+	for (unsigned int i = 0; i < b->next; i++)
+		if (PCI_EXT_CAP_ID(rd(b, b->ext[i], 4)) == PCI_EXT_CAP_ID_ERR)
+			aer_masks(fn, b, b->ext[i]);
+}
+
+static unsigned int header_bars(const struct dump_build *b)
+{
+	switch (b->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK) {
+	case PCI_HEADER_TYPE_NORMAL:
+		return EMU_NBARS;
+	case PCI_HEADER_TYPE_BRIDGE:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The BARs: a zero register is not implemented; otherwise the size is the
+ * alignment of the address, clamped to what emu.h promises.  An address
+ * less aligned than the minimum size keeps its low bits writable, so that
+ * sizing answers its alignment (what the kernel would compute anyway) and
+ * the address can be moved by the alignment it has.
+ */
+static int add_bars(struct pcl_emu_fn *fn, struct dump_build *b)
+{
+	unsigned int nbars = header_bars(b);
+
+	for (unsigned int i = 0; i < nbars; i++) {
+		unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * i;
+		uint32_t lo = rd(b, reg, 4), hi = 0, typemask;
+		uint64_t addr, align, size, min, max;
+		unsigned int kind;
+		int ret;
+
+		if (!lo)
+			continue;
+		if (lo & PCI_BASE_ADDRESS_SPACE_IO) {
+			kind = PCL_BAR_IO;
+			typemask = PCI_BASE_ADDRESS_IO_MASK;
+			addr = lo & typemask;
+			min = max = DUMP_IO_SIZE;
+		} else {
+			kind = PCL_BAR_MEM32;
+			typemask = PCI_BASE_ADDRESS_MEM_MASK;
+			addr = lo & typemask;
+			if ((lo & 0x6) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+				if (i + 1 >= nbars)
+					return build_error(b, reg,
+							   "BAR %u is 64-bit but is the last BAR",
+							   i);
+				hi = rd(b, reg + 4, 4);
+				addr |= (uint64_t)hi << 32;
+				kind = PCL_BAR_MEM64;
+			}
+			if (lo & PCI_BASE_ADDRESS_MEM_PREFETCH)
+				kind |= PCL_BAR_PREFETCH;
+			min = DUMP_MEM_MIN;
+			max = DUMP_BAR_MAX;
+		}
+		align = addr ? addr & -addr : max;
+		size = align < min ? min : align > max ? max : align;
+		ret = pcl_emu_add_bar(fn, (int)i, size, kind);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret)
+			return build_error(b, reg, "BAR %u: cannot emulate it (%s)",
+					   i, pcl_errname(ret));
+		if (align < size)
+			pcl_emu_set_wmask(fn, reg, 4,
+					  (uint32_t)~(align - 1) & typemask);
+		/* pcl_emu_add_bar() cleared the address: the dump's again. */
+		pcl_emu_set(fn, reg, 4, lo);
+		if (kind & PCL_BAR_MEM64) {
+			pcl_emu_set(fn, reg + 4, 4, hi);
+			i++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * MSI-X vectors come out of reset masked (fn.c does the same on FLR).  A
+ * table that is not inside a memory BAR's backing store is left alone.
+ */
+static void msix_mask_vectors(struct pcl_emu_fn *fn)
+{
+	uint32_t table;
+	uint64_t off, len, size;
+	unsigned int n, bir;
+	uint8_t *mem;
+
+	if (!fn->msix_cap)
+		return;
+	n = (pcl_emu_cfg_read(fn, fn->msix_cap + PCI_MSIX_FLAGS, 2) &
+	     PCI_MSIX_FLAGS_QSIZE) + 1u;
+	table = pcl_emu_cfg_read(fn, fn->msix_cap + PCI_MSIX_TABLE, 4);
+	bir = table & PCI_MSIX_BIR_MASK;
+	off = table & ~(uint32_t)PCI_MSIX_BIR_MASK;
+	len = (uint64_t)n * PCI_MSIX_ENTRY_SIZE;
+	mem = pcl_emu_bar_mem(fn, (int)bir);
+	size = pcl_emu_bar_size(fn, (int)bir);
+	if (!mem || off + len > size || off + len > EMU_BAR_STORE)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		mem[off + (uint64_t)i * PCI_MSIX_ENTRY_SIZE +
+		    PCI_MSIX_ENTRY_VECTOR_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+}
+
+static int build(struct pcl_emu_fn *fn, struct dump_build *b)
+{
+	int ret;
+
+	pcl_emu_init_header(fn, (uint16_t)rd(b, PCI_VENDOR_ID, 2),
+			    (uint16_t)rd(b, PCI_DEVICE_ID, 2),
+			    rd(b, PCI_CLASS_REVISION, 4),
+			    b->cfg[PCI_HEADER_TYPE]);
+	for (unsigned int off = 0; off < b->cfg_size; off += 4)
+		pcl_emu_set(fn, off, 4, rd(b, off, 4));
+	cap_masks(fn, b);
+	ret = add_bars(fn, b);
+	if (ret)
+		return ret;
+	msix_mask_vectors(fn);
+	/*
+	 * The dump's layout is the device's: builders adding capabilities
+	 * later would overwrite its registers, so there is no room.
+	 */
+	fn->next_cap = PCI_CFG_SPACE_SIZE;
+	fn->next_ext = PCI_CFG_SPACE_EXP_SIZE;
+	pcl_emu_seal(fn);
+	return 0;
+}
+
+int pcl_emu_fn_from_dump(const struct pcl_dump_fn *d, const char *where,
+			 FILE *err, struct pcl_emu_fn **out)
+{
+	struct pcl_emu_fn *fn;
+	struct dump_build *b;
+	int ret;
+
+	*out = NULL;
+	if (!dump_size_ok(d->size)) {
+		if (err)
+			fprintf(err, "%s: %s: %u bytes; 64, 256 or 4096 expected\n",
+				where, d->slot, d->size);
+		return -EINVAL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->d = d;
+	b->where = where;
+	b->err = err;
+	b->cfg_size = d->size == PCI_CFG_SPACE_EXP_SIZE ? PCI_CFG_SPACE_EXP_SIZE
+							: PCI_CFG_SPACE_SIZE;
+	memcpy(b->cfg, d->cfg, d->size);
+
+	ret = walk_caps(b);
+	if (!ret)
+		ret = walk_ext_caps(b);
+	if (!ret)
+		ret = check_extents(b);
+	if (ret)
+		goto out_free_build;
+
+	fn = pcl_emu_fn_new(b->cfg_size);
+	if (!fn) {
+		ret = -ENOMEM;
+		goto out_free_build;
+	}
+	ret = build(fn, b);
+	if (ret)
+		goto out_free_fn;
+	*out = fn;
+	free(b);
+	return 0;
+
+out_free_fn:
+	pcl_emu_fn_free(fn);
+out_free_build:
+	free(b);
+	return ret;
+}
