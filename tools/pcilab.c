@@ -48,6 +48,10 @@ static void usage(FILE *f)
 "                 --quiet   only the verdict line\n"
 "                 --fatal   abort on the first checker report (panic_on_warn)\n"
 "  check FILE...  parse scenarios without running them\n"
+"  lspci MACHINE.scn [LSPCI-OPTIONS...] [--devres]\n"
+"                 build the machine a scenario describes, then decode it with the\n"
+"                 system's lspci (-F on a live dump), adding the bound driver\n"
+"                 (with -k or -v) and, with --devres, each device's devres\n"
 "  verbs          the scenario language's verbs\n"
 "  drivers        the driver modules scenarios can modprobe\n"
 "  checkers       the checkers and what each catches\n"
@@ -146,6 +150,59 @@ static int cmd_run(int argc, char **argv)
 	return worst;
 }
 
+struct lspci_req {
+	int argc;
+	char **argv;
+	bool devres;
+	int ret;
+};
+
+static void lspci_at_end(void *arg)
+{
+	struct lspci_req *r = arg;
+
+	r->ret = pcl_pci_lspci(stdout, r->argc, r->argv, r->devres);
+}
+
+/*
+ * pcilab lspci MACHINE.scn [lspci options] [--devres]: build the machine
+ * the scenario describes (running all of it), then decode it with the
+ * system's lspci.
+ */
+static int cmd_lspci(int argc, char **argv)
+{
+	struct lspci_req r = { 0, NULL, false, 0 };
+	struct pcl_scn_opts o = { .out = NULL, .err = stderr, .quiet = true,
+				  .before_teardown = lspci_at_end, .arg = &r };
+	struct pcl_scn_result res;
+	char *args[64];
+	int ret;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: pcilab lspci MACHINE.scn [lspci options] [--devres]\n");
+		return 2;
+	}
+	for (int i = 2; i < argc && r.argc < (int)ARRAY_SIZE(args); i++) {
+		if (!strcmp(argv[i], "--devres"))
+			r.devres = true;
+		else
+			args[r.argc++] = argv[i];
+	}
+	r.argv = args;
+	o.out = fopen("/dev/null", "w");
+	if (!o.out)
+		return 2;
+	ret = pcl_scn_run_file(argv[1], &o, &res);
+	fclose(o.out);
+	if (ret == 2)
+		return 2;
+	if (r.ret == -ENOENT) {
+		fprintf(stderr, "pcilab lspci: lspci is not installed (Debian package pciutils)\n");
+		return 2;
+	}
+	return r.ret || ret ? 1 : 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	int worst = 0;
@@ -202,6 +259,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "lspci"))
+		return cmd_lspci(argc - 1, argv + 1);
 	if (!strcmp(cmd, "verbs")) {
 		pcl_scn_verbs_dump(stdout);
 		return 0;

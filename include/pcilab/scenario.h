@@ -90,6 +90,9 @@ struct pcl_scn_opts {
 	FILE *out;		/* where the trace and verdict go (stdout) */
 	FILE *err;		/* where input errors go (stderr) */
 	bool quiet;		/* only the verdict line */
+	/* Called after the last step, before teardown (pcilab lspci). */
+	void (*before_teardown)(void *arg);
+	void *arg;
 };
 
 struct pcl_scn_result {

@@ -503,6 +503,8 @@ int pcl_scn_run_file(const char *path, const struct pcl_scn_opts *opts,
 	for (unsigned int i = 0; i < sc.nsteps && !s.input_error; i++)
 		run_step(&s, &sc.steps[i]);
 	s.step = NULL;
+	if (opts->before_teardown && !s.input_error && !s.torn_down)
+		opts->before_teardown(opts->arg);
 	if (!s.torn_down)
 		run_teardown(&s);
 
