@@ -254,6 +254,8 @@ enum pcl_trace_cat {
 	PCL_TR_SYNC,	/* grace periods, allocations (verbose)       */
 	PCL_TR_SCN,	/* scenario steps                             */
 	PCL_TR_DRV,	/* driver messages (dev_info and friends)     */
+	PCL_TR_CFG,	/* config-space writes                        */
+	PCL_TR_MMIO,	/* MMIO writes                                */
 	PCL_TR_NR
 };
 

@@ -15,6 +15,8 @@ static const char *const cat_names[PCL_TR_NR] = {
 	[PCL_TR_SYNC]	= "sync",
 	[PCL_TR_SCN]	= "scn",
 	[PCL_TR_DRV]	= "drv",
+	[PCL_TR_CFG]	= "cfg",
+	[PCL_TR_MMIO]	= "mmio",
 };
 
 /*

@@ -226,6 +226,16 @@ static int bus_read(struct pci_bus *bus, unsigned int devfn, int where,
 	return ret;
 }
 
+static void trace_write(struct pci_bus *bus, unsigned int devfn, int where,
+			int size, uint32_t val)
+{
+	if (!pcl_trace_on(PCL_TR_CFG))
+		return;
+	pcl_trace(PCL_TR_CFG, "%04x:%02x:%02x.%d write %03x/%d = %0*x",
+		  bus->host->domain, bus->number, PCI_SLOT(devfn),
+		  PCI_FUNC(devfn), where, size, size * 2, val);
+}
+
 static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 		     int size, uint32_t val)
 {
@@ -235,6 +245,7 @@ static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 
 	if (where < 0 || (where & (size - 1)) || where + size > PCI_CFG_SPACE_EXP_SIZE)
 		return PCIBIOS_BAD_REGISTER_NUMBER;
+	trace_write(bus, devfn, where, size, val);
 	if (h->kind == PCL_HOST_ECAM)
 		return h->ops->write(bus, devfn, where, size, val);
 	spin_lock_irqsave(&h->cfg_lock, flags);

@@ -400,6 +400,10 @@ static uint64_t mmio(const volatile void *addr, unsigned int size, bool write,
 
 	if (hw && off + size <= len) {
 		if (write) {
+			if (pcl_trace_on(PCL_TR_MMIO))
+				pcl_trace(PCL_TR_MMIO, "BAR%d+0x%llx write/%u = 0x%llx",
+					  bar, (unsigned long long)off, size,
+					  (unsigned long long)val);
 			pcl_emu_mmio_write(hw, bar, off, size, val);
 			return 0;
 		}
