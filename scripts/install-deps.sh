@@ -6,8 +6,8 @@
 # Usage: scripts/install-deps.sh [build|test|all]   (default: all)
 set -eu
 
-BUILD_PKGS="gcc make pkg-config liburcu-dev libdw-dev"
-TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev pciutils"
+BUILD_PKGS="gcc make pkg-config liburcu-dev libdw-dev pciutils"
+TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev"
 
 case "${1:-all}" in
 build)	want="$BUILD_PKGS" ;;
