@@ -53,5 +53,21 @@ done
 "$PCILAB" run >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "run without a file: exit not 2"
 "$PCILAB" run /nonexistent.scn >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing file: exit not 2"
 
+# The real lspci reads back the state a driver left (pci-good on the nvme
+# model: enabled, bus master, INTx off for its binding; 32 MSI-X vectors).
+if [ -x /usr/bin/lspci ]; then
+	out=$("$PCILAB" lspci scenarios/machine-q35.scn -vv -s 01:00.0 2>&1)
+	for want in "Mem+ BusMaster+" "DisINTx+" "MSI-X: Enable- Count=32" \
+		    "Kernel driver in use: pci-good"; do
+		grep -qF -- "$want" <<<"$out" && ok || bad "pcilab lspci: lacks '$want'"
+	done
+	if diff <("$PCILAB" lspci scenarios/machine-q35.scn -xxx -s 00:05.0 2>&1 | sed 1d) \
+		<(sed 1d tests/data/virtio-net.lspci-xxxx.txt) >/dev/null; then
+		ok
+	else
+		bad "pcilab lspci -xxx of the cloned function differs from its dump"
+	fi
+fi
+
 echo "scenarios: $pass passed, $fail failed"
 [ $fail -eq 0 ]
