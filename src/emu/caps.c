@@ -58,11 +58,7 @@ int pcl_emu_add_pm(struct pcl_emu_fn *fn)
 	/* No_Soft_Reset: D3hot -> D0 keeps the configuration. */
 	pcl_emu_set(fn, (unsigned int)off + PCI_PM_CTRL, 2,
 		    PCI_PM_CTRL_NO_SOFT_RESET);
-	pcl_emu_set_wmask(fn, (unsigned int)off + PCI_PM_CTRL, 2,
-			  PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE);
-	pcl_emu_set_w1cmask(fn, (unsigned int)off + PCI_PM_CTRL, 2,
-			    PCI_PM_CTRL_PME_STATUS);
-	fn->pm_cap = (unsigned int)off;
+	pcl__emu_pm_masks(fn, (unsigned int)off);
 	return off;
 }
 
@@ -70,8 +66,6 @@ int pcl_emu_add_msi(struct pcl_emu_fn *fn, unsigned int log2_vecs, bool is64,
 		    bool maskbit)
 {
 	unsigned int size = 10 + (is64 ? 4 : 0) + (maskbit ? 10 : 0);
-	unsigned int data = is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32;
-	unsigned int mask = is64 ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32;
 	uint16_t flags;
 	int off;
 
@@ -83,18 +77,7 @@ int pcl_emu_add_msi(struct pcl_emu_fn *fn, unsigned int log2_vecs, bool is64,
 	flags = (uint16_t)(log2_vecs << 1) | (is64 ? PCI_MSI_FLAGS_64BIT : 0) |
 		(maskbit ? PCI_MSI_FLAGS_MASKBIT : 0);
 	pcl_emu_set(fn, (unsigned int)off + PCI_MSI_FLAGS, 2, flags);
-	pcl_emu_set_wmask(fn, (unsigned int)off + PCI_MSI_FLAGS, 2,
-			  PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
-	pcl_emu_set_wmask(fn, (unsigned int)off + PCI_MSI_ADDRESS_LO, 4,
-			  0xfffffffc);
-	if (is64)
-		pcl_emu_set_wmask(fn, (unsigned int)off + PCI_MSI_ADDRESS_HI,
-				  4, 0xffffffff);
-	pcl_emu_set_wmask(fn, (unsigned int)off + data, 2, 0xffff);
-	if (maskbit)
-		pcl_emu_set_wmask(fn, (unsigned int)off + mask, 4,
-				  log2_vecs == 5 ? 0xffffffffu
-						 : (1u << (1u << log2_vecs)) - 1);
+	pcl__emu_msi_masks(fn, (unsigned int)off);
 	return off;
 }
 
@@ -118,17 +101,12 @@ int pcl_emu_add_msix(struct pcl_emu_fn *fn, unsigned int nvec, int table_bar,
 	if (off < 0)
 		return off;
 	pcl_emu_set(fn, (unsigned int)off + PCI_MSIX_FLAGS, 2, nvec - 1);
-	pcl_emu_set_wmask(fn, (unsigned int)off + PCI_MSIX_FLAGS, 2,
-			  PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 	pcl_emu_set(fn, (unsigned int)off + PCI_MSIX_TABLE, 4,
 		    table_off | (uint32_t)table_bar);
 	pcl_emu_set(fn, (unsigned int)off + PCI_MSIX_PBA, 4,
 		    pba_off | (uint32_t)pba_bar);
-	fn->msix_cap = (unsigned int)off;
-	for (unsigned int i = 0; i < nvec; i++)
-		fn->bars[table_bar].mem[table_off + i * PCI_MSIX_ENTRY_SIZE +
-					PCI_MSIX_ENTRY_VECTOR_CTRL] =
-			PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	pcl__emu_msix_masks(fn, (unsigned int)off);
+	pcl__emu_msix_reset_table(fn);
 	return off;
 }
 
@@ -144,17 +122,11 @@ int pcl_emu_add_pcie(struct pcl_emu_fn *fn, unsigned int type, bool flr)
 	pcl_emu_set(fn, o + PCI_EXP_FLAGS, 2, 0x0002 | ((type & 0xf) << 4));
 	pcl_emu_set(fn, o + PCI_EXP_DEVCAP, 4, flr ? PCI_EXP_DEVCAP_FLR : 0);
 	pcl_emu_set(fn, o + PCI_EXP_DEVCTL, 2, 0x2810); /* relax, 512B rd */
-	pcl_emu_set_wmask(fn, o + PCI_EXP_DEVCTL, 2,
-			  0x7fff | (flr ? PCI_EXP_DEVCTL_BCR_FLR : 0));
-	pcl_emu_set_w1cmask(fn, o + PCI_EXP_DEVSTA, 2, 0x000f);
 	pcl_emu_set(fn, o + PCI_EXP_LNKCAP, 4, 0x00000011);	/* 2.5GT/s x1 */
-	pcl_emu_set_wmask(fn, o + PCI_EXP_LNKCTL, 2, 0x01c3);
 	pcl_emu_set(fn, o + PCI_EXP_LNKSTA, 2, 0x0011);
-	pcl_emu_set_wmask(fn, o + PCI_EXP_DEVCTL2, 2, 0x041f);
 	pcl_emu_set(fn, o + PCI_EXP_LNKCAP2, 4, 0x00000002);
 	pcl_emu_set(fn, o + PCI_EXP_LNKCTL2, 2, 0x0001);
-	pcl_emu_set_wmask(fn, o + PCI_EXP_LNKCTL2, 2, 0x000f);
-	fn->pcie_cap = o;
+	pcl__emu_pcie_masks(fn, o);
 	return off;
 }
 
@@ -166,14 +138,12 @@ int pcl_emu_add_aer(struct pcl_emu_fn *fn)
 	if (off < 0)
 		return off;
 	o = (unsigned int)off;
-	pcl_emu_set_w1cmask(fn, o + PCI_ERR_UNCOR_STATUS, 4, 0x03fff030);
-	pcl_emu_set_wmask(fn, o + PCI_ERR_UNCOR_MASK, 4, 0x03fff030);
 	pcl_emu_set(fn, o + PCI_ERR_UNCOR_SEVER, 4, 0x00462030);
-	pcl_emu_set_wmask(fn, o + PCI_ERR_UNCOR_SEVER, 4, 0x03fff030);
-	pcl_emu_set_w1cmask(fn, o + PCI_ERR_COR_STATUS, 4, 0x0000f1c1);
 	pcl_emu_set(fn, o + PCI_ERR_COR_MASK, 4, 0x00002000);
-	pcl_emu_set_wmask(fn, o + PCI_ERR_COR_MASK, 4, 0x0000f1c1);
-	pcl_emu_set_wmask(fn, o + PCI_ERR_CAP, 4, 0x00000140);
+	pcl_emu_set(fn, o + PCI_ERR_CAP, 4, 0x000000a0);	/* ECRC capable */
+	pcl__emu_aer_masks(fn, o, fn->pcie_cap &&
+			   ((fn->cfg[fn->pcie_cap + PCI_EXP_FLAGS] >> 4) & 0xf) ==
+			   PCI_EXP_TYPE_ROOT_PORT);
 	return off;
 }
 

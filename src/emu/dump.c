@@ -6,15 +6,15 @@
  *
  * The text format, per function:
  *
- *	00:03.0 Ethernet controller: ...	slot line: BB:DD.F or DDDD:BB:DD.F,
- *						then a space and anything
- *		Subsystem: ...			lspci -v lines (tab-indented,
- *						before the hex lines): ignored
- *	00: f4 1a 41 10 06 04 10 00 ...		16 bytes per line, offsets 0, 16,
- *	...					32, ... in order, 2 or 3 digits
- *	f0: 00 00 00 00 00 00 00 00 ...		64, 256 or 4096 bytes in all
- *						a blank line (or the next slot
- *						line, or the end) ends it
+ *   00:03.0 Ethernet controller: ...   the slot line: BB:DD.F or
+ *                                      DDDD:BB:DD.F, a space, anything
+ *           Subsystem: ...             lspci -v lines (tab-indented, before
+ *                                      the hex lines) are ignored
+ *   00: f4 1a 41 10 06 04 10 00 ...    16 bytes per line at offsets 0, 16,
+ *   ...                                32, ... in order (2 or 3 digits),
+ *   f0: 00 00 00 00 00 00 00 00 ...    64, 256 or 4096 bytes in all
+ *                                      then a blank line (or the next slot
+ *                                      line, or the end of the file)
  *
  * A dump is input from outside: whatever the file holds, loading it ends
  * in a function or in a "FILE:LINE: offset 0xOFF: what" message, never in
@@ -42,7 +42,6 @@
 #define DUMP_BAR_MAX	(1ull << 30)	/* largest BAR a dump gives */
 #define DUMP_MEM_MIN	4096u		/* smallest memory BAR */
 #define DUMP_IO_SIZE	256u		/* I/O BARs: always this size */
-#define EMU_BAR_STORE	(1u << 20)	/* backing store cap, as in fn.c */
 
 static bool dump_size_ok(unsigned int size)
 {
@@ -100,8 +99,9 @@ static int __printf(4, 5) parse_error(struct dump_parser *p,
 
 static unsigned int hex_digit(char c)
 {
-	return isdigit((unsigned char)c) ? (unsigned int)(c - '0')
-					 : (unsigned int)(tolower((unsigned char)c) - 'a' + 10);
+	if (isdigit((unsigned char)c))
+		return (unsigned int)(c - '0');
+	return (unsigned int)(tolower((unsigned char)c) - 'a' + 10);
 }
 
 /* The hex digits at @s: how many, and their value (saturated) in *@val. */
@@ -699,81 +699,6 @@ static int check_extents(struct dump_build *b)
 	return 0;
 }
 
-static void pm_masks(struct pcl_emu_fn *fn, unsigned int o)
-{
-	pcl_emu_set_wmask(fn, o + PCI_PM_CTRL, 2,
-			  PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE);
-	pcl_emu_set_w1cmask(fn, o + PCI_PM_CTRL, 2, PCI_PM_CTRL_PME_STATUS);
-	if (!fn->pm_cap)
-		fn->pm_cap = o;
-}
-
-static void msi_masks(struct pcl_emu_fn *fn, const struct dump_build *b,
-		      unsigned int o)
-{
-	uint16_t flags = (uint16_t)rd(b, o + PCI_MSI_FLAGS, 2);
-	bool is64 = flags & PCI_MSI_FLAGS_64BIT;
-	unsigned int log2 = (flags & PCI_MSI_FLAGS_QMASK) >> 1;
-
-	pcl_emu_set_wmask(fn, o + PCI_MSI_FLAGS, 2,
-			  PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
-	pcl_emu_set_wmask(fn, o + PCI_MSI_ADDRESS_LO, 4, 0xfffffffc);
-	if (is64)
-		pcl_emu_set_wmask(fn, o + PCI_MSI_ADDRESS_HI, 4, 0xffffffff);
-	pcl_emu_set_wmask(fn, o + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32),
-			  2, 0xffff);
-	if (flags & PCI_MSI_FLAGS_MASKBIT)
-		pcl_emu_set_wmask(fn, o + (is64 ? PCI_MSI_MASK_64
-						: PCI_MSI_MASK_32), 4,
-				  log2 >= 5 ? 0xffffffffu
-					    : (1u << (1u << log2)) - 1);
-}
-
-static void msix_masks(struct pcl_emu_fn *fn, unsigned int o)
-{
-	pcl_emu_set_wmask(fn, o + PCI_MSIX_FLAGS, 2,
-			  PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
-	if (!fn->msix_cap)
-		fn->msix_cap = o;
-}
-
-static void pcie_masks(struct pcl_emu_fn *fn, const struct dump_build *b,
-		       unsigned int o)
-{
-	bool flr = rd(b, o + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR;
-
-	pcl_emu_set_wmask(fn, o + PCI_EXP_DEVCTL, 2,
-			  0x7fff | (flr ? PCI_EXP_DEVCTL_BCR_FLR : 0));
-	pcl_emu_set_w1cmask(fn, o + PCI_EXP_DEVSTA, 2,
-			    PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED |
-			    PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD);
-	pcl_emu_set_wmask(fn, o + PCI_EXP_LNKCTL, 2, 0x01c3);
-	if ((rd(b, o + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_VERS) >= 2) {
-		pcl_emu_set_wmask(fn, o + PCI_EXP_DEVCTL2, 2, 0x041f);
-		pcl_emu_set_wmask(fn, o + PCI_EXP_LNKCTL2, 2, 0x000f);
-	}
-	if (!fn->pcie_cap)
-		fn->pcie_cap = o;
-}
-
-static void aer_masks(struct pcl_emu_fn *fn, const struct dump_build *b,
-		      unsigned int o)
-{
-	uint32_t cap = rd(b, o + PCI_ERR_CAP, 4);
-
-	pcl_emu_set_w1cmask(fn, o + PCI_ERR_UNCOR_STATUS, 4, 0x03fff030);
-	pcl_emu_set_wmask(fn, o + PCI_ERR_UNCOR_MASK, 4, 0x03fff030);
-	pcl_emu_set_wmask(fn, o + PCI_ERR_UNCOR_SEVER, 4, 0x03fff030);
-	pcl_emu_set_w1cmask(fn, o + PCI_ERR_COR_STATUS, 4, 0x0000f1c1);
-	pcl_emu_set_wmask(fn, o + PCI_ERR_COR_MASK, 4, 0x0000f1c1);
-	/* ECRC generation/check enable, where capable (the bit below). */
-	pcl_emu_set_wmask(fn, o + PCI_ERR_CAP, 4, (cap & 0xa0) << 1);
-	if (!pcie_root(b->pcie_type))
-		return;
-	pcl_emu_set_wmask(fn, o + PCI_ERR_ROOT_COMMAND, 4, 0x7);
-	pcl_emu_set_w1cmask(fn, o + PCI_ERR_ROOT_STATUS, 4, 0x7f);
-}
-
 static void cap_masks(struct pcl_emu_fn *fn, const struct dump_build *b)
 {
 	for (unsigned int i = 0; i < b->ncaps; i++) {
@@ -781,22 +706,23 @@ static void cap_masks(struct pcl_emu_fn *fn, const struct dump_build *b)
 
 		switch (b->cfg[o]) {
 		case PCI_CAP_ID_PM:
-			pm_masks(fn, o);
+			pcl__emu_pm_masks(fn, o);
 			break;
 		case PCI_CAP_ID_MSI:
-			msi_masks(fn, b, o);
+			pcl__emu_msi_masks(fn, o);
 			break;
 		case PCI_CAP_ID_MSIX:
-			msix_masks(fn, o);
+			pcl__emu_msix_masks(fn, o);
 			break;
 		case PCI_CAP_ID_EXP:
-			pcie_masks(fn, b, o);
+			pcl__emu_pcie_masks(fn, o);
 			break;
 		}
 	}
 	for (unsigned int i = 0; i < b->next; i++)
 		if (PCI_EXT_CAP_ID(rd(b, b->ext[i], 4)) == PCI_EXT_CAP_ID_ERR)
-			aer_masks(fn, b, b->ext[i]);
+			pcl__emu_aer_masks(fn, b->ext[i],
+					   pcie_root(b->pcie_type));
 }
 
 static unsigned int header_bars(const struct dump_build *b)
@@ -875,34 +801,6 @@ static int add_bars(struct pcl_emu_fn *fn, struct dump_build *b)
 	return 0;
 }
 
-/*
- * MSI-X vectors come out of reset masked (fn.c does the same on FLR).  A
- * table that is not inside a memory BAR's backing store is left alone.
- */
-static void msix_mask_vectors(struct pcl_emu_fn *fn)
-{
-	uint32_t table;
-	uint64_t off, len, size;
-	unsigned int n, bir;
-	uint8_t *mem;
-
-	if (!fn->msix_cap)
-		return;
-	n = (pcl_emu_cfg_read(fn, fn->msix_cap + PCI_MSIX_FLAGS, 2) &
-	     PCI_MSIX_FLAGS_QSIZE) + 1u;
-	table = pcl_emu_cfg_read(fn, fn->msix_cap + PCI_MSIX_TABLE, 4);
-	bir = table & PCI_MSIX_BIR_MASK;
-	off = table & ~(uint32_t)PCI_MSIX_BIR_MASK;
-	len = (uint64_t)n * PCI_MSIX_ENTRY_SIZE;
-	mem = pcl_emu_bar_mem(fn, (int)bir);
-	size = pcl_emu_bar_size(fn, (int)bir);
-	if (!mem || off + len > size || off + len > EMU_BAR_STORE)
-		return;
-	for (unsigned int i = 0; i < n; i++)
-		mem[off + (uint64_t)i * PCI_MSIX_ENTRY_SIZE +
-		    PCI_MSIX_ENTRY_VECTOR_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
-}
-
 static int build(struct pcl_emu_fn *fn, struct dump_build *b)
 {
 	int ret;
@@ -917,7 +815,7 @@ static int build(struct pcl_emu_fn *fn, struct dump_build *b)
 	ret = add_bars(fn, b);
 	if (ret)
 		return ret;
-	msix_mask_vectors(fn);
+	pcl__emu_msix_reset_table(fn);	/* vectors come up masked */
 	/*
 	 * The dump's layout is the device's: builders adding capabilities
 	 * later would overwrite its registers, so there is no room.

@@ -198,7 +198,7 @@ int pcl_emu_add_bar(struct pcl_emu_fn *fn, int bar, uint64_t size,
 		return -EINVAL;
 	if (!io) {
 		/* Backing store for models without MMIO hooks, capped. */
-		size_t store = size > (1u << 20) ? (1u << 20) : (size_t)size;
+		size_t store = size > EMU_BAR_STORE ? EMU_BAR_STORE : (size_t)size;
 
 		fn->bars[bar].mem = calloc(1, store);
 		if (!fn->bars[bar].mem)
@@ -275,7 +275,7 @@ static bool overlaps(unsigned int off, unsigned int size, unsigned int reg,
 }
 
 /* MSI-X vectors come out of reset masked. */
-static void msix_reset_table(struct pcl_emu_fn *fn)
+void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn)
 {
 	uint16_t flags;
 	uint32_t table;
@@ -292,7 +292,7 @@ static void msix_reset_table(struct pcl_emu_fn *fn)
 	off = table & ~(uint32_t)PCI_MSIX_BIR_MASK;
 	if (bir >= EMU_NBARS || !(mem = fn->bars[bir].mem) ||
 	    off + (uint64_t)n * PCI_MSIX_ENTRY_SIZE > fn->bars[bir].size ||
-	    off + (uint64_t)n * PCI_MSIX_ENTRY_SIZE > (1u << 20))
+	    off + (uint64_t)n * PCI_MSIX_ENTRY_SIZE > EMU_BAR_STORE)
 		return;
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *e = mem + off + (uint64_t)i * PCI_MSIX_ENTRY_SIZE;
@@ -309,9 +309,9 @@ static void function_reset_locked(struct pcl_emu_fn *fn)
 	for (int i = 0; i < EMU_NBARS; i++)
 		if (fn->bars[i].mem && !(fn->ops && fn->ops->mmio_read))
 			memset(fn->bars[i].mem, 0,
-			       fn->bars[i].size > (1u << 20) ? (1u << 20)
+			       fn->bars[i].size > EMU_BAR_STORE ? EMU_BAR_STORE
 							     : fn->bars[i].size);
-	msix_reset_table(fn);
+	pcl__emu_msix_reset_table(fn);
 	fn->flrs++;
 }
 
@@ -405,7 +405,7 @@ uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
 	if (decodes && !(fn->ops && fn->ops->mmio_read)) {
-		if (!fn->bars[bar].mem || off + size > (1u << 20)) {
+		if (!fn->bars[bar].mem || off + size > EMU_BAR_STORE) {
 			v = 0;
 		} else {
 			for (unsigned int i = 0; i < size; i++)
@@ -430,7 +430,7 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
 	if (decodes && !(fn->ops && fn->ops->mmio_write) &&
-	    fn->bars[bar].mem && off + size <= (1u << 20))
+	    fn->bars[bar].mem && off + size <= EMU_BAR_STORE)
 		for (unsigned int i = 0; i < size; i++)
 			fn->bars[bar].mem[off + i] = (uint8_t)(val >> (8 * i));
 	pthread_mutex_unlock(&fn->lock);

@@ -47,4 +47,18 @@ struct pcl_emu_fn {
 	unsigned int pm_cap;
 };
 
+/* masks.c: a capability's write/RW1C masks; its fields must be set. */
+void pcl__emu_pm_masks(struct pcl_emu_fn *fn, unsigned int off);
+void pcl__emu_msi_masks(struct pcl_emu_fn *fn, unsigned int off);
+void pcl__emu_msix_masks(struct pcl_emu_fn *fn, unsigned int off);
+void pcl__emu_pcie_masks(struct pcl_emu_fn *fn, unsigned int off);
+void pcl__emu_aer_masks(struct pcl_emu_fn *fn, unsigned int off, bool root);
+
+/* fn.c: every MSI-X vector masked, as out of reset.  Under fn->lock or
+ * before the function is in use. */
+void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn);
+
+/* BAR backing store is capped: models with bigger BARs implement MMIO. */
+#define EMU_BAR_STORE	(1u << 20)
+
 #endif
