@@ -301,32 +301,39 @@ static int user_check(struct pci_dev *dev, int where, int size)
 	return 0;
 }
 
+/* One user access: checked, waiting while blocked (not for the blocker). */
+static int user_rw(struct pci_dev *dev, int where, int size, uint32_t *val,
+		   bool write)
+{
+	int ret = user_check(dev, where, size);
+	bool locked;
+
+	if (ret)
+		return ret;
+	locked = user_access_begin(dev);
+	if (write)
+		ret = bus_write(dev->bus, dev->devfn, where, size, *val);
+	else
+		ret = bus_read(dev->bus, dev->devfn, where, size, val);
+	if (locked)
+		up_read(&dev->cfg_access);
+	return pcibios_err_to_errno(ret);
+}
+
 #define USER_ACCESSORS(sfx, type, size)					\
 int pci_user_read_config_##sfx(struct pci_dev *dev, int where, type *val) \
 {									\
-	bool locked;							\
-	int ret = user_check(dev, where, size);				\
+	uint32_t v;							\
+	int ret = user_rw(dev, where, size, &v, false);			\
 									\
-	if (ret)							\
-		return ret;						\
-	locked = user_access_begin(dev);				\
-	ret = pci_read_config_##sfx(dev, where, val);			\
-	if (locked)							\
-		up_read(&dev->cfg_access);				\
-	return pcibios_err_to_errno(ret);				\
+	*val = ret ? (type)~0u : (type)v;				\
+	return ret;							\
 }									\
 int pci_user_write_config_##sfx(struct pci_dev *dev, int where, type val) \
 {									\
-	bool locked;							\
-	int ret = user_check(dev, where, size);				\
+	uint32_t v = val;						\
 									\
-	if (ret)							\
-		return ret;						\
-	locked = user_access_begin(dev);				\
-	ret = pci_write_config_##sfx(dev, where, val);			\
-	if (locked)							\
-		up_read(&dev->cfg_access);				\
-	return pcibios_err_to_errno(ret);				\
+	return user_rw(dev, where, size, &v, true);			\
 }
 
 USER_ACCESSORS(byte, uint8_t, 1)
