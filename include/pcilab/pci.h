@@ -241,8 +241,12 @@ void pci_cfg_access_lock(struct pci_dev *dev);
 bool pci_cfg_access_trylock(struct pci_dev *dev);
 void pci_cfg_access_unlock(struct pci_dev *dev);
 
-/* Capabilities: bounded walks; a looping list ends the walk. */
+/*
+ * Capabilities: bounded walks (48 entries, as Linux); a looping list ends
+ * the walk.  Context: any.  Return: the capability's offset, or 0.
+ */
 uint8_t pci_find_capability(struct pci_dev *dev, int cap);
+/** pci_find_next_capability() - the next @cap after the one at @pos. */
 uint8_t pci_find_next_capability(struct pci_dev *dev, uint8_t pos, int cap);
 uint16_t pci_find_ext_capability(struct pci_dev *dev, int cap);
 

@@ -359,12 +359,13 @@ void pci_cfg_access_unlock(struct pci_dev *dev)
 
 #define PCI_FIND_CAP_TTL	48
 
-uint8_t pci_find_next_capability(struct pci_dev *dev, uint8_t pos, int cap)
+/* Walk the list from the pointer byte at @where (0x34, or a "next"). */
+static uint8_t find_cap_from(struct pci_dev *dev, int where, int cap)
 {
 	int ttl = PCI_FIND_CAP_TTL;
 	uint8_t p;
 
-	pci_read_config_byte(dev, pos, &p);
+	pci_read_config_byte(dev, where, &p);
 	while (ttl--) {
 		uint16_t ent;
 
@@ -381,6 +382,12 @@ uint8_t pci_find_next_capability(struct pci_dev *dev, uint8_t pos, int cap)
 	return 0;
 }
 
+/* As Linux: @pos is a capability; the search starts with the next one. */
+uint8_t pci_find_next_capability(struct pci_dev *dev, uint8_t pos, int cap)
+{
+	return find_cap_from(dev, pos + PCI_CAP_LIST_NEXT, cap);
+}
+
 uint8_t pci_find_capability(struct pci_dev *dev, int cap)
 {
 	uint16_t status;
@@ -388,8 +395,8 @@ uint8_t pci_find_capability(struct pci_dev *dev, int cap)
 	pci_read_config_word(dev, PCI_STATUS, &status);
 	if (!(status & PCI_STATUS_CAP_LIST) || status == 0xffff)
 		return 0;
-	return pci_find_next_capability(dev, (dev->hdr_type & 0x7f) == 2 ?
-					0x14 : PCI_CAPABILITY_LIST, cap);
+	return find_cap_from(dev, (dev->hdr_type & 0x7f) == 2 ?
+			     0x14 : PCI_CAPABILITY_LIST, cap);
 }
 
 uint16_t pci_find_ext_capability(struct pci_dev *dev, int cap)

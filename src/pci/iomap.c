@@ -156,7 +156,8 @@ int pcim_request_region(struct pci_dev *dev, int bar, const char *name)
 
 /* ---- mappings ---- */
 
-static struct iomap *find_locked(uintptr_t a)
+/* The mapping whose range, extended by @slack bytes, holds @a. */
+static struct iomap *find_slack_locked(uintptr_t a, uintptr_t slack)
 {
 	size_t lo = 0, hi = nmaps;
 
@@ -166,12 +167,17 @@ static struct iomap *find_locked(uintptr_t a)
 
 		if (a < m->base)
 			hi = mid;
-		else if (a >= m->base + m->len)
+		else if (a >= m->base + m->len + slack)
 			lo = mid + 1;
 		else
 			return m;
 	}
 	return NULL;
+}
+
+static struct iomap *find_locked(uintptr_t a)
+{
+	return find_slack_locked(a, 0);
 }
 
 void __iomem *pci_iomap(struct pci_dev *dev, int bar, unsigned long maxlen)
@@ -185,14 +191,17 @@ void __iomem *pci_iomap(struct pci_dev *dev, int bar, unsigned long maxlen)
 		return NULL;
 	if (maxlen && maxlen < len)
 		len = maxlen;
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	/*
+	 * Core bookkeeping kept for the life of the process, to recognise
+	 * stale use: host memory, not charged to the binding.
+	 */
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	kmemleak_not_leak(m);	/* kept for life, to recognise stale use */
 	pthread_rwlock_wrlock(&iomap_lock);
 	if (!reserve_space() || len > space_end - space_next - IOMAP_GUARD) {
 		pthread_rwlock_unlock(&iomap_lock);
-		kfree(m);
+		free(m);
 		return NULL;
 	}
 	if (nmaps == capmaps) {
@@ -201,7 +210,7 @@ void __iomem *pci_iomap(struct pci_dev *dev, int bar, unsigned long maxlen)
 
 		if (!n) {
 			pthread_rwlock_unlock(&iomap_lock);
-			kfree(m);
+			free(m);
 			return NULL;
 		}
 		maps = n;
@@ -382,7 +391,8 @@ static uint64_t mmio(const volatile void *addr, unsigned int size, bool write,
 	bool known;
 
 	pthread_rwlock_rdlock(&iomap_lock);
-	m = find_locked((uintptr_t)addr);
+	/* The guard gap after a mapping still belongs to it, for reports. */
+	m = find_slack_locked((uintptr_t)addr, IOMAP_GUARD);
 	known = m != NULL;
 	if (m) {
 		off = (uintptr_t)addr - m->base;
