@@ -26,6 +26,8 @@
 #include <pcilab/base.h>
 #include "../../src/base/internal.h"
 
+#include "pcltest.h"
+
 #define DEV_NAME	"devres0"
 #define DRV_NAME	"devres-test"
 
@@ -131,33 +133,19 @@ static void rec_action(void *data)
 }
 #define ID(n)	((void *)(intptr_t)(n))
 
-/* Silence report printing: the test expects reports. */
-static void quiet(void)
-{
-	pcl_report_set_stream(NULL);
-}
-
 /*
  * Exactly @n reports captured so far, every one from @chk.  Also what the
  * fixture will expect at the end of the test.
  */
 static void assert_reports(enum pcl_checker chk, unsigned int n)
 {
-	if (cap.n != n)
-		for (unsigned int i = 0; i < cap.n && i < PCL_CAPTURE_MAX; i++)
-			print_error("report %u [%s] %s\n", i,
-				    pcl_checker_name(cap.r[i].checker),
-				    cap.r[i].title);
-	assert_int_equal(cap.n, n);
-	assert_int_equal(pcl_capture_count(&cap, chk), n);
+	assert_captured(&cap, chk, n);
 	T.expected_reports = n;
 }
 
-/* The last captured report. */
 static const struct pcl_report *last_report(void)
 {
-	assert_true(cap.n > 0 && cap.n <= PCL_CAPTURE_MAX);
-	return &cap.r[cap.n - 1];
+	return last_captured(&cap);
 }
 
 /* ---- the driver ---- */
@@ -205,8 +193,7 @@ static int setup(void **state)
 	pcl_base_init();
 	memset(&T, 0, sizeof(T));
 	norder = 0;
-	T.live0 = pcl_kmem_live();
-	pcl_capture_begin(&cap);
+	T.live0 = fixture_begin(&cap);
 	if (testbus_driver_register(&dr_driver))
 		return -1;
 	T.tdev = testbus_device_create(DEV_NAME, 0x0d0e, 0x0001);
@@ -223,34 +210,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	unsigned long live;
-	int ret = 0;
-
 	pcl_kmem_fail_nth(0);
 	T.probe = NULL;
 	T.remove = NULL;
 	if (T.tdev)
 		testbus_device_destroy(T.tdev);
 	testbus_driver_unregister(&dr_driver);
-	pcl_capture_end();
-	pcl_report_set_stream(stderr);
-
-	if (cap.n != T.expected_reports) {
-		print_error("teardown: %u reports, the test expected %u\n",
-			    cap.n, T.expected_reports);
-		for (unsigned int i = 0; i < cap.n && i < PCL_CAPTURE_MAX; i++)
-			print_error("  [%s] %s\n",
-				    pcl_checker_name(cap.r[i].checker),
-				    cap.r[i].title);
-		ret = -1;
-	}
-	live = pcl_kmem_live();
-	if (live != T.live0) {
-		print_error("teardown: %lu live allocations, %lu before the test\n",
-			    live, T.live0);
-		ret = -1;
-	}
-	return ret;
+	return fixture_end(&cap, T.expected_reports, T.live0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -323,7 +289,7 @@ static void test_devres_free_of_added_devres_reports_api_and_keeps_it(void **sta
 	quiet();
 	devres_free(r);
 	assert_reports(PCL_CHK_API, 1);
-	assert_non_null(strstr(last_report()->title, "still on a device's list"));
+	assert_contains(last_report()->title, "still on a device's list");
 	/* Not freed: still found, still released at unbind. */
 	assert_ptr_equal(devres_find(T.dev, rec_release, NULL, NULL), r);
 	device_release_driver(T.dev);
@@ -535,8 +501,8 @@ static void test_devres_left_at_last_put_is_released_and_reported(void **state)
 	T.tdev = NULL;
 	testbus_device_destroy(tdev);
 	assert_reports(PCL_CHK_DEVRES, 1);
-	assert_non_null(strstr(last_report()->title,
-			       "still attached when the device was released"));
+	assert_contains(last_report()->title,
+			"still attached when the device was released");
 	assert_order(1);
 }
 
@@ -603,16 +569,25 @@ static void test_group_nested_inner_is_released_with_outer(void **state)
 	assert_order(4, 3, 2, 1, 5);
 }
 
+/*
+ * Open group @a, add 1, open group @b, add 2, close group @to_close (NULL:
+ * the newest open one), add 3.
+ */
+static void two_groups_1_2_3(void *a, void *b, void *to_close)
+{
+	assert_ptr_equal(devres_open_group(T.dev, a, GFP_KERNEL), a);
+	add_rec(T.dev, 1);
+	assert_ptr_equal(devres_open_group(T.dev, b, GFP_KERNEL), b);
+	add_rec(T.dev, 2);
+	devres_close_group(T.dev, to_close);
+	add_rec(T.dev, 3);
+}
+
 static void test_group_releasing_inner_leaves_outer_intact(void **state)
 {
 	static int outer, inner;
 
-	devres_open_group(T.dev, &outer, GFP_KERNEL);
-	add_rec(T.dev, 1);
-	devres_open_group(T.dev, &inner, GFP_KERNEL);
-	add_rec(T.dev, 2);
-	devres_close_group(T.dev, &inner);
-	add_rec(T.dev, 3);
+	two_groups_1_2_3(&outer, &inner, &inner);
 	devres_close_group(T.dev, &outer);
 
 	assert_int_equal(devres_release_group(T.dev, &inner), 1);
@@ -693,12 +668,7 @@ static void test_group_close_by_null_closes_newest_open_only(void **state)
 {
 	static int a, b;
 
-	devres_open_group(T.dev, &a, GFP_KERNEL);
-	add_rec(T.dev, 1);
-	devres_open_group(T.dev, &b, GFP_KERNEL);
-	add_rec(T.dev, 2);
-	devres_close_group(T.dev, NULL);	/* closes b */
-	add_rec(T.dev, 3);			/* in a only */
+	two_groups_1_2_3(&a, &b, NULL);		/* closes b: 3 is in a only */
 
 	assert_int_equal(devres_release_group(T.dev, &b), 1);
 	assert_order(2);
@@ -748,12 +718,7 @@ static void test_group_overlapping_keeps_the_group_that_ends_later(void **state)
 	static int a, b;
 
 	/* a: { 1 [b 2 } 3 ]  - b opens inside a, closes after it. */
-	devres_open_group(T.dev, &a, GFP_KERNEL);
-	add_rec(T.dev, 1);
-	devres_open_group(T.dev, &b, GFP_KERNEL);
-	add_rec(T.dev, 2);
-	devres_close_group(T.dev, &a);
-	add_rec(T.dev, 3);
+	two_groups_1_2_3(&a, &b, &a);
 	devres_close_group(T.dev, &b);
 
 	assert_int_equal(devres_release_group(T.dev, &a), 2);
@@ -771,8 +736,8 @@ static void test_group_unknown_id_warns_in_close_and_remove(void **state)
 	devres_close_group(T.dev, &nosuch);
 	devres_remove_group(T.dev, &nosuch);
 	assert_reports(PCL_CHK_API, 2);
-	assert_non_null(strstr(cap.r[0].title, "devres_close_group"));
-	assert_non_null(strstr(cap.r[1].title, "devres_remove_group"));
+	assert_contains(cap.r[0].title, "devres_close_group");
+	assert_contains(cap.r[1].title, "devres_remove_group");
 }
 
 static void test_group_groups_are_released_at_unbind(void **state)
@@ -881,7 +846,7 @@ static void test_devm_remove_action_of_unknown_action_reports_api(void **state)
 	quiet();
 	devm_remove_action(T.dev, rec_action, ID(2));	/* wrong data */
 	assert_reports(PCL_CHK_API, 1);
-	assert_non_null(strstr(last_report()->title, "no such action"));
+	assert_contains(last_report()->title, "no such action");
 	assert_int_equal(pcl_devres_count(T.dev), 1);
 	device_release_driver(T.dev);
 	assert_order(1);
@@ -917,7 +882,7 @@ static void test_devm_release_action_of_unknown_action_reports_api(void **state)
 	quiet();
 	devm_release_action(T.dev, rec_action, ID(1));
 	assert_reports(PCL_CHK_API, 1);
-	assert_non_null(strstr(last_report()->title, "no such action"));
+	assert_contains(last_report()->title, "no such action");
 	assert_no_release();
 }
 
@@ -1018,7 +983,7 @@ static void test_devm_kfree_of_non_devm_pointer_reports_api(void **state)
 	quiet();
 	devm_kfree(T.dev, p);
 	assert_reports(PCL_CHK_API, 1);
-	assert_non_null(strstr(last_report()->title, "not devm memory"));
+	assert_contains(last_report()->title, "not devm memory");
 	assert_string_equal(last_report()->device, DEV_NAME);
 	/* Neither the pointer nor the device's devres were touched. */
 	assert_int_equal(pcl_devres_count(T.dev), 1);
@@ -1059,7 +1024,7 @@ static void test_devres_add_to_unbound_device_reports_and_releases_now(void **st
 	assert_string_equal(last_report()->file, __FILE__);
 	assert_int_equal(last_report()->line, line);
 	assert_string_equal(last_report()->device, DEV_NAME);
-	assert_non_null(strstr(last_report()->title, "no driver bound"));
+	assert_contains(last_report()->title, "no driver bound");
 	assert_int_equal(dev_state(T.dev), DEV_STATE_UNBOUND);
 }
 
@@ -1080,7 +1045,7 @@ static void test_devres_add_to_unadded_device_is_refused(void **state)
 	quiet();
 	devres_add(&t->dev, new_rec(1));
 	assert_reports(PCL_CHK_DEVRES, 1);
-	assert_non_null(strstr(last_report()->title, "initialized"));
+	assert_contains(last_report()->title, "initialized");
 	assert_order(1);
 	assert_int_equal(pcl_devres_count(&t->dev), 0);
 	put_device(&t->dev);
@@ -1179,7 +1144,7 @@ static void test_devres_added_from_remove_is_reported_kept_released_first(void *
 	assert_int_equal(last_report()->line, T.line);
 	assert_string_equal(last_report()->file, __FILE__);
 	assert_string_equal(last_report()->driver, DRV_NAME);
-	assert_non_null(strstr(last_report()->title, "remove()"));
+	assert_contains(last_report()->title, "remove()");
 	assert_int_equal(pcl_devres_count(T.dev), 0);
 }
 
@@ -1237,7 +1202,7 @@ static void test_devres_added_from_release_function_is_released_at_once(void **s
 	assert_order(1, 9, 0);
 	assert_int_equal(T.count_in_remove, 1);		/* only 0 left */
 	assert_int_equal(last_report()->line, T.line);
-	assert_non_null(strstr(last_report()->title, "being released"));
+	assert_contains(last_report()->title, "being released");
 	assert_int_equal(pcl_devres_count(T.dev), 0);
 	assert_int_equal(dev_state(T.dev), DEV_STATE_UNBOUND);
 }
@@ -1270,8 +1235,8 @@ static void test_resources_present_before_probing_refuse_attach(void **state)
 	quiet();
 	assert_int_equal(device_driver_attach(&dr_driver.driver, T.dev), -EBUSY);
 	assert_reports(PCL_CHK_DEVRES, 1);
-	assert_non_null(strstr(last_report()->title,
-			       "Resources present before probing"));
+	assert_contains(last_report()->title,
+			"Resources present before probing");
 	assert_int_equal(T.probes, 0);			/* probe never ran */
 	assert_int_equal(dev_state(T.dev), DEV_STATE_UNBOUND);
 	assert_null(T.dev->driver);
@@ -1306,6 +1271,19 @@ static void test_resources_present_before_probing_refuse_device_attach(void **st
 /* Leak checker at unbind                                               */
 /* ------------------------------------------------------------------ */
 
+/* One leak reported so far: the allocation at T.line, by our binding. */
+static void assert_one_leak_at_t_line(void)
+{
+	const struct pcl_report *r;
+
+	assert_reports(PCL_CHK_LEAK, 1);
+	r = last_report();
+	assert_string_equal(r->file, __FILE__);
+	assert_int_equal(r->line, T.line);
+	assert_string_equal(r->device, DEV_NAME);
+	assert_string_equal(r->driver, DRV_NAME);
+}
+
 static int probe_leaks_kmalloc(struct device *dev)
 {
 	T.line = __LINE__ + 1;
@@ -1315,18 +1293,11 @@ static int probe_leaks_kmalloc(struct device *dev)
 
 static void test_kmalloc_in_probe_not_freed_is_one_leak_at_its_site(void **state)
 {
-	const struct pcl_report *r;
-
 	assert_int_equal(rebind(probe_leaks_kmalloc), 0);
 	quiet();
 	assert_reports(PCL_CHK_LEAK, 0);	/* nothing until unbind */
 	device_release_driver(T.dev);
-	assert_reports(PCL_CHK_LEAK, 1);
-	r = last_report();
-	assert_string_equal(r->file, __FILE__);
-	assert_int_equal(r->line, T.line);
-	assert_string_equal(r->device, DEV_NAME);
-	assert_string_equal(r->driver, DRV_NAME);
+	assert_one_leak_at_t_line();
 	/* Reported once: rebinding and unbinding again says nothing new. */
 	assert_int_equal(rebind(NULL), 0);
 	device_release_driver(T.dev);
@@ -1360,16 +1331,10 @@ static int probe_allocs_devres_never_added(struct device *dev)
 
 static void test_devres_alloc_never_added_is_a_leak_at_unbind(void **state)
 {
-	const struct pcl_report *r;
-
 	assert_int_equal(rebind(probe_allocs_devres_never_added), 0);
 	quiet();
 	device_release_driver(T.dev);
-	assert_reports(PCL_CHK_LEAK, 1);
-	r = last_report();
-	assert_string_equal(r->file, __FILE__);
-	assert_int_equal(r->line, T.line);
-	assert_string_equal(r->device, DEV_NAME);
+	assert_one_leak_at_t_line();
 	assert_no_release();
 	devres_free(T.ptr);
 }
@@ -1384,8 +1349,7 @@ static void test_kmalloc_leaked_by_failed_probe_is_reported(void **state)
 {
 	quiet();
 	assert_int_equal(rebind(probe_leaks_then_fails), -ENXIO);
-	assert_reports(PCL_CHK_LEAK, 1);
-	assert_int_equal(last_report()->line, T.line);
+	assert_one_leak_at_t_line();
 	kfree(T.ptr);
 }
 

@@ -22,6 +22,8 @@
 
 #include <pcilab/base.h>
 
+#include "pcltest.h"
+
 #define NDEV		4
 #define NTHREADS	3
 #define ITERS		2000
@@ -166,43 +168,32 @@ static int setup(void **state)
 	atomic_set(&removes, 0);
 	atomic_set(&quiesced, 0);
 	atomic_set(&errors, 0);
-	live0 = pcl_kmem_live();
-	pcl_capture_begin(&cap);
+	live0 = fixture_begin(&cap);
 	memset(devs, 0, sizeof(devs));
 	return testbus_driver_register(&thr_driver) ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
-	unsigned long live;
-	int ret = 0;
-
 	for (int i = 0; i < NDEV; i++)
 		if (devs[i])
 			testbus_device_destroy(devs[i]);
 	testbus_driver_unregister(&thr_driver);
 	if (driver_find(defer_driver.name, &testbus_bus_type))
 		testbus_driver_unregister(&defer_driver);
-	pcl_capture_end();
-	if (cap.n) {
-		print_error("teardown: %u reports\n", cap.n);
-		ret = -1;
-	}
-	live = pcl_kmem_live();
-	if (live != live0) {
-		print_error("teardown: %lu live allocations, %lu before the test\n",
-			    live, live0);
-		ret = -1;
-	}
-	return ret;
+	return fixture_end(&cap, 0, live0);
 }
 
-static pthread_t start_thread(void *(*fn)(void *), void *arg)
+/* Create devs[]: @prefix0.. on vendor @vendor, device ids 0.. */
+static void create_devs(const char *prefix, uint16_t vendor)
 {
-	pthread_t t;
+	char name[16];
 
-	assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
-	return t;
+	for (int i = 0; i < NDEV; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		devs[i] = testbus_device_create(name, vendor, (uint16_t)i);
+		assert_false(IS_ERR(devs[i]));
+	}
 }
 
 /*
@@ -285,19 +276,14 @@ static void *binder(void *arg)
 static void test_threaded_bind_unbind_attach_is_clean(void **state)
 {
 	pthread_t th[NTHREADS];
-	char name[16];
 	int bound = 0;
 
-	for (int i = 0; i < NDEV; i++) {
-		snprintf(name, sizeof(name), "thr%d", i);
-		devs[i] = testbus_device_create(name, 0x7a00, (uint16_t)i);
-		assert_false(IS_ERR(devs[i]));
+	create_devs("thr", 0x7a00);
+	for (int i = 0; i < NDEV; i++)
 		assert_true(device_is_bound(&devs[i]->dev));
-	}
 	for (int i = 0; i < NTHREADS; i++)
 		th[i] = start_thread(binder, (void *)(uintptr_t)(i + 1));
-	for (int i = 0; i < NTHREADS; i++)
-		pthread_join(th[i], NULL);
+	join_threads(th, NTHREADS);
 
 	assert_int_equal(atomic_read(&errors), 0);
 	for (int i = 0; i < NDEV; i++) {
@@ -388,10 +374,8 @@ static void test_threaded_device_add_del_while_binding_is_clean(void **state)
 		c[i] = (struct churn){ "thr-churn", 0x7a00, &thr_driver.driver,
 				       (unsigned int)i + 1 };
 	th[0] = start_thread(churner, &c[0]);
-	for (int i = 1; i < NTHREADS; i++)
-		th[i] = start_thread(churn_binder, &c[i]);
-	for (int i = 0; i < NTHREADS; i++)
-		pthread_join(th[i], NULL);
+	start_threads(&th[1], NTHREADS - 1, churn_binder, &c[1], sizeof(c[1]));
+	join_threads(th, NTHREADS);
 
 	assert_int_equal(atomic_read(&errors), 0);
 	assert_null(bus_find_device_by_name(&testbus_bus_type, "thr-churn"));
@@ -422,21 +406,15 @@ static void test_threaded_device_del_of_deferred_device_leaks_nothing(void **sta
 {
 	struct churn c = { "thr-deferred", 0x7a01, &defer_driver.driver, 3 };
 	pthread_t th[3];
-	char name[16];
 
 	atomic_set(&churn_done, 0);
 	atomic_set(&defer_probes, 0);
 	assert_int_equal(testbus_driver_register(&defer_driver), 0);
-	for (int i = 0; i < NDEV; i++) {
-		snprintf(name, sizeof(name), "thr%d", i);
-		devs[i] = testbus_device_create(name, 0x7a00, (uint16_t)i);
-		assert_false(IS_ERR(devs[i]));
-	}
+	create_devs("thr", 0x7a00);
 	th[0] = start_thread(churner, &c);
 	th[1] = start_thread(churn_binder, &c);
 	th[2] = start_thread(trigger_binder, NULL);
-	for (int i = 0; i < 3; i++)
-		pthread_join(th[i], NULL);
+	join_threads(th, 3);
 	testbus_driver_unregister(&defer_driver);
 
 	assert_int_equal(atomic_read(&errors), 0);
@@ -507,16 +485,11 @@ static void *reg_attacher(void *arg)
 static void test_threaded_driver_unregister_vs_probe_leaves_nothing_bound(void **state)
 {
 	pthread_t th[2];
-	char name[16];
 
 	atomic_set(&churn_done, 0);
 	atomic_set(&reg_probes, 0);
 	atomic_set(&reg_removes, 0);
-	for (int i = 0; i < NDEV; i++) {
-		snprintf(name, sizeof(name), "reg%d", i);
-		devs[i] = testbus_device_create(name, 0x7b00, (uint16_t)i);
-		assert_false(IS_ERR(devs[i]));
-	}
+	create_devs("reg", 0x7b00);
 	/* Registered once before the attachers start, so it has a bus. */
 	assert_int_equal(testbus_driver_register(&reg_driver), 0);
 	th[0] = start_thread(reg_attacher, (void *)1);
@@ -536,8 +509,7 @@ static void test_threaded_driver_unregister_vs_probe_leaves_nothing_bound(void *
 		}
 	}
 	atomic_set(&churn_done, 1);
-	pthread_join(th[0], NULL);
-	pthread_join(th[1], NULL);
+	join_threads(th, 2);
 
 	assert_int_equal(atomic_read(&errors), 0);
 	assert_int_equal(atomic_read(&reg_probes), atomic_read(&reg_removes));

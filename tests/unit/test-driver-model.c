@@ -29,6 +29,8 @@
 
 #include <pcilab/base.h>
 
+#include "pcltest.h"
+
 /* ---- test drivers ---- */
 
 struct tdrv {
@@ -162,7 +164,8 @@ static void dm_release(struct device *dev)
 	kfree(container_of(dev, struct dmdev, dev));
 }
 
-static struct dmdev *dm_new(const char *name)
+/* A device on dm_bus, initialized but not added, and with no name. */
+static struct dmdev *dm_new_unnamed(void)
 {
 	struct dmdev *d = kzalloc(sizeof(*d), GFP_KERNEL);
 
@@ -170,6 +173,13 @@ static struct dmdev *dm_new(const char *name)
 	d->dev.bus = &dm_bus;
 	d->dev.release = dm_release;
 	device_initialize(&d->dev);
+	return d;
+}
+
+static struct dmdev *dm_new(const char *name)
+{
+	struct dmdev *d = dm_new_unnamed();
+
 	assert_int_equal(dev_set_name(&d->dev, "%s", name), 0);
 	return d;
 }
@@ -225,27 +235,19 @@ static void unreg(struct tdrv *d)
 	testbus_driver_unregister(&d->drv);
 }
 
-static void quiet(void)
-{
-	pcl_report_set_stream(NULL);
-}
-
+/*
+ * Exactly @n reports captured so far, every one from @chk.  Also what the
+ * fixture will expect at the end of the test.
+ */
 static void assert_reports(enum pcl_checker chk, unsigned int n)
 {
-	if (cap.n != n)
-		for (unsigned int i = 0; i < cap.n && i < PCL_CAPTURE_MAX; i++)
-			print_error("report %u [%s] %s\n", i,
-				    pcl_checker_name(cap.r[i].checker),
-				    cap.r[i].title);
-	assert_int_equal(cap.n, n);
-	assert_int_equal(pcl_capture_count(&cap, chk), n);
+	assert_captured(&cap, chk, n);
 	F.expected_reports = n;
 }
 
 static const struct pcl_report *last_report(void)
 {
-	assert_true(cap.n > 0 && cap.n <= PCL_CAPTURE_MAX);
-	return &cap.r[cap.n - 1];
+	return last_captured(&cap);
 }
 
 static int setup(void **state)
@@ -261,16 +263,12 @@ static int setup(void **state)
 		d->drv = keep;
 	}
 	dm_released = 0;
-	F.live0 = pcl_kmem_live();
-	pcl_capture_begin(&cap);
+	F.live0 = fixture_begin(&cap);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	unsigned long live;
-	int ret = 0;
-
 	while (F.ndevs)
 		testbus_device_destroy(F.devs[--F.ndevs]);
 	for (size_t i = 0; i < ARRAY_SIZE(all_drivers); i++)
@@ -278,25 +276,7 @@ static int teardown(void **state)
 			unreg(all_drivers[i]);
 	if (driver_find(drv_noevent.name, &testbus_bus_type))
 		testbus_driver_unregister(&drv_noevent);
-	pcl_capture_end();
-	pcl_report_set_stream(stderr);
-
-	if (cap.n != F.expected_reports) {
-		print_error("teardown: %u reports, the test expected %u\n",
-			    cap.n, F.expected_reports);
-		for (unsigned int i = 0; i < cap.n && i < PCL_CAPTURE_MAX; i++)
-			print_error("  [%s] %s\n",
-				    pcl_checker_name(cap.r[i].checker),
-				    cap.r[i].title);
-		ret = -1;
-	}
-	live = pcl_kmem_live();
-	if (live != F.live0) {
-		print_error("teardown: %lu live allocations, %lu before the test\n",
-			    live, F.live0);
-		ret = -1;
-	}
-	return ret;
+	return fixture_end(&cap, F.expected_reports, F.live0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -357,8 +337,8 @@ static void test_device_add_without_release_is_einval_and_reported(void **state)
 	quiet();
 	assert_int_equal(device_add(&d->dev), -EINVAL);
 	assert_reports(PCL_CHK_API, 1);
-	assert_non_null(strstr(last_report()->title,
-			       "does not have a release() function"));
+	assert_contains(last_report()->title,
+			"does not have a release() function");
 	assert_string_equal(last_report()->device, "dm-norelease");
 	assert_int_equal(dev_state(&d->dev), DEV_STATE_INITIALIZED);
 	assert_null(bus_find_device_by_name(&dm_bus, "dm-norelease"));
@@ -370,12 +350,8 @@ static void test_device_add_without_release_is_einval_and_reported(void **state)
 
 static void test_device_add_without_name_is_einval(void **state)
 {
-	struct dmdev *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	struct dmdev *d = dm_new_unnamed();
 
-	assert_non_null(d);
-	d->dev.bus = &dm_bus;
-	d->dev.release = dm_release;
-	device_initialize(&d->dev);
 	quiet();
 	assert_int_equal(device_add(&d->dev), -EINVAL);
 	assert_reports(PCL_CHK_API, 1);
@@ -434,7 +410,7 @@ static void test_driver_register_twice_is_ebusy_and_reported(void **state)
 	quiet();
 	assert_int_equal(testbus_driver_register(&drv_c.drv), -EBUSY);
 	assert_reports(PCL_CHK_API, 1);
-	assert_non_null(strstr(last_report()->title, "registered twice"));
+	assert_contains(last_report()->title, "registered twice");
 	assert_ptr_equal(driver_find("dm-c", &testbus_bus_type),
 			 &drv_c.drv.driver);
 }
@@ -762,15 +738,24 @@ static int probe_defers_until_supplier(struct tdrv *d,
 	return 0;
 }
 
+/*
+ * Register drv_defer, deferring until supplier_ready (false for now), and
+ * add a device @name for it: the first probe defers.
+ */
+static struct testbus_device *mkdev_deferred(const char *name)
+{
+	supplier_ready = false;
+	drv_defer.probe_hook = probe_defers_until_supplier;
+	reg(&drv_defer);
+	return mkdev(name, 0x0d00, 1);
+}
+
 static void test_deferred_probe_is_retried_after_another_bind(void **state)
 {
 	struct testbus_device *consumer;
 
-	supplier_ready = false;
-	drv_defer.probe_hook = probe_defers_until_supplier;
-	reg(&drv_defer);
 	reg(&drv_a);
-	consumer = mkdev("dm-consumer", 0x0d00, 1);
+	consumer = mkdev_deferred("dm-consumer");
 	assert_int_equal(drv_defer.probes, 1);
 	assert_true(driver_deferred_probe_pending(&consumer->dev));
 	assert_int_equal(dev_state(&consumer->dev), DEV_STATE_UNBOUND);
@@ -794,12 +779,8 @@ static void test_deferred_probe_is_retried_after_another_bind(void **state)
 
 static void test_deferred_probe_is_not_retried_without_a_bind(void **state)
 {
-	struct testbus_device *consumer;
+	struct testbus_device *consumer = mkdev_deferred("dm-consumer2");
 
-	supplier_ready = false;
-	drv_defer.probe_hook = probe_defers_until_supplier;
-	reg(&drv_defer);
-	consumer = mkdev("dm-consumer2", 0x0d00, 1);
 	supplier_ready = true;
 	/* A device nobody binds is no trigger. */
 	mkdev("dm-nobody", 0x0f00, 1);
@@ -813,12 +794,8 @@ static void test_deferred_probe_is_not_retried_without_a_bind(void **state)
 
 static void test_device_del_of_deferred_device_takes_it_off_the_list(void **state)
 {
-	struct testbus_device *consumer;
+	struct testbus_device *consumer = mkdev_deferred("dm-consumer3");
 
-	supplier_ready = false;
-	drv_defer.probe_hook = probe_defers_until_supplier;
-	reg(&drv_defer);
-	consumer = mkdev("dm-consumer3", 0x0d00, 1);
 	assert_true(driver_deferred_probe_pending(&consumer->dev));
 
 	get_device(&consumer->dev);
@@ -859,7 +836,7 @@ static void test_probe_returning_positive_is_reported_and_fails(void **state)
 			 -EINVAL);
 	assert_reports(PCL_CHK_API, 2);
 	r = last_report();
-	assert_non_null(strstr(r->title, "positive value 1"));
+	assert_contains(r->title, "positive value 1");
 	assert_string_equal(r->device, "dm-positive");
 	assert_string_equal(r->driver, "dm-a");
 	assert_null(t->dev.driver);

@@ -23,24 +23,13 @@
 #include <pcilab/check.h>
 #include <pcilab/sync.h>
 
+#include "pcltest.h"
+
 /* ---- helpers ---- */
 
-/* Silence printing and capture every report until quiet_end(). */
-static void quiet_begin(struct pcl_capture *cap)
-{
-	pcl_report_set_stream(NULL);
-	pcl_capture_begin(cap);
-}
-
-static void quiet_end(void)
-{
-	pcl_capture_end();
-	pcl_report_set_stream(stderr);
-}
-
 /*
- * Print into memory: reports go to an open_memstream() buffer until
- * mem_end(), which returns the text (caller frees).
+ * Print into memory: m->f is an open_memstream() stream until
+ * mem_close(), which returns the text written (caller frees).
  */
 struct membuf {
 	FILE *f;
@@ -48,21 +37,32 @@ struct membuf {
 	size_t len;
 };
 
-static void mem_begin(struct membuf *m)
+static void mem_open(struct membuf *m)
 {
 	m->text = NULL;
 	m->len = 0;
 	m->f = open_memstream(&m->text, &m->len);
 	assert_non_null(m->f);
+}
+
+static char *mem_close(struct membuf *m)
+{
+	fclose(m->f);
+	assert_non_null(m->text);
+	return m->text;
+}
+
+/* Reports are printed into @m until mem_end() returns the text. */
+static void mem_begin(struct membuf *m)
+{
+	mem_open(m);
 	pcl_report_set_stream(m->f);
 }
 
 static char *mem_end(struct membuf *m)
 {
 	pcl_report_set_stream(stderr);
-	fclose(m->f);
-	assert_non_null(m->text);
-	return m->text;
+	return mem_close(m);
 }
 
 /* Number of non-overlapping occurrences of @needle in @hay. */
@@ -396,7 +396,6 @@ static void test_printed_report_has_kernel_format(void **state)
 		.device = "t0", .bus = "testbus", .driver = "devres-in-release",
 	};
 	struct membuf m;
-	char want[256];
 	char *text;
 	int line;
 
@@ -406,22 +405,21 @@ static void test_printed_report_has_kernel_format(void **state)
 	pcl_report(PCL_CHK_DEVRES, &subj, __FILE__, line, "devres added while %s", "releasing");
 	text = mem_end(&m);
 
-	assert_non_null(strstr(text, "------------[ cut here ]------------\n"));
+	assert_contains(text, "------------[ cut here ]------------\n");
 	assert_ptr_equal(strstr(text, "------------[ cut here ]------------"), text);
-	assert_non_null(strstr(text, "WARNING: CPU:"));
-	snprintf(want, sizeof(want), " at %s:%d [devres]\n", __FILE__, line);
-	assert_non_null(strstr(text, want));
-	assert_non_null(strstr(text, "\ndevres added while releasing\n"));
-	assert_non_null(strstr(text,
-		"device: t0 (bus testbus)  driver: devres-in-release\n"));
-	assert_non_null(strstr(text, "context: process (task "));
-	assert_non_null(strstr(text, "no locks held by "));
-	assert_non_null(strstr(text, "Call Trace:\n <TASK>\n"));
-	assert_non_null(strstr(text, " </TASK>\n"));
+	assert_contains(text, "WARNING: CPU:");
+	assert_contains_fmt(text, " at %s:%d [devres]\n", __FILE__, line);
+	assert_contains(text, "\ndevres added while releasing\n");
+	assert_contains(text,
+		"device: t0 (bus testbus)  driver: devres-in-release\n");
+	assert_contains(text, "context: process (task ");
+	assert_contains(text, "no locks held by ");
+	assert_contains(text, "Call Trace:\n <TASK>\n");
+	assert_contains(text, " </TASK>\n");
 	/* libdw names static functions: this one is in the trace */
-	assert_non_null(strstr(text, "test_printed_report_has_kernel_format+0x"));
-	assert_non_null(strstr(text, "tests/unit/test-report.c:"));
-	assert_non_null(strstr(text, "---[ end trace "));
+	assert_contains(text, "test_printed_report_has_kernel_format+0x");
+	assert_contains(text, "tests/unit/test-report.c:");
+	assert_contains(text, "---[ end trace ");
 	/* the headline comes first, the trace end last, exactly once each */
 	assert_int_equal(count_substr(text, "[ cut here ]"), 1);
 	assert_int_equal(count_substr(text, "---[ end trace "), 1);
@@ -445,9 +443,9 @@ static void test_printed_trace_starts_at_the_reporting_caller(void **state)
 	trace = strstr(text, " <TASK>\n");
 	assert_non_null(trace);
 	first = trace + strlen(" <TASK>\n");
-	assert_null(strstr(trace, "report_va"));
-	assert_null(strstr(trace, "print_report"));
-	assert_null(strstr(trace, "pcl_print_stack"));
+	assert_lacks(trace, "report_va");
+	assert_lacks(trace, "print_report");
+	assert_lacks(trace, "pcl_print_stack");
 	assert_true(strncmp(first, "  pcl_report+0x", 15) == 0 ||
 		    strncmp(first, "  test_printed_trace_starts_at_the_reporting_caller+0x", 54) == 0);
 	free(text);
@@ -457,7 +455,6 @@ static void test_printed_trace_end_number_is_the_report_seq(void **state)
 {
 	struct pcl_capture cap;
 	struct membuf m;
-	char want[64];
 	char *text;
 
 	(void)state;
@@ -468,8 +465,7 @@ static void test_printed_trace_end_number_is_the_report_seq(void **state)
 	pcl_capture_end();
 
 	assert_int_equal(cap.n, 1);
-	snprintf(want, sizeof(want), "---[ end trace %016lx ]---\n", cap.r[0].seq);
-	assert_non_null(strstr(text, want));
+	assert_contains_fmt(text, "---[ end trace %016lx ]---\n", cap.r[0].seq);
 	free(text);
 }
 
@@ -478,7 +474,7 @@ static void test_printed_report_lists_held_locks(void **state)
 	static DEFINE_SPINLOCK(report_test_lock);
 	static DEFINE_MUTEX(report_test_mutex);
 	struct membuf m;
-	char *one, *two, want[256];
+	char *one, *two;
 	int line;
 
 	(void)state;
@@ -489,12 +485,11 @@ static void test_printed_report_lists_held_locks(void **state)
 	spin_unlock(&report_test_lock);
 	one = mem_end(&m);
 
-	assert_non_null(strstr(one, "1 lock held by "));
-	assert_non_null(strstr(one, "(report_test_lock){spin}"));
-	snprintf(want, sizeof(want), "at: %s:%d\n", __FILE__, line);
-	assert_non_null(strstr(one, want));
-	assert_non_null(strstr(one, "in_atomic(): 1"));
-	assert_non_null(strstr(one, "context: atomic"));
+	assert_contains(one, "1 lock held by ");
+	assert_contains(one, "(report_test_lock){spin}");
+	assert_contains_fmt(one, "at: %s:%d\n", __FILE__, line);
+	assert_contains(one, "in_atomic(): 1");
+	assert_contains(one, "context: atomic");
 	free(one);
 
 	mem_begin(&m);
@@ -505,10 +500,10 @@ static void test_printed_report_lists_held_locks(void **state)
 	mutex_unlock(&report_test_mutex);
 	two = mem_end(&m);
 
-	assert_non_null(strstr(two, "2 locks held by "));
-	assert_non_null(strstr(two, " #0: "));
-	assert_non_null(strstr(two, "(report_test_mutex){mutex}"));
-	assert_non_null(strstr(two, " #1: "));
+	assert_contains(two, "2 locks held by ");
+	assert_contains(two, " #0: ");
+	assert_contains(two, "(report_test_mutex){mutex}");
+	assert_contains(two, " #1: ");
 	assert_true(strstr(two, "report_test_mutex") < strstr(two, "report_test_lock"));
 	free(two);
 }
@@ -518,7 +513,6 @@ static void test_printed_report_names_the_task(void **state)
 	struct pcl_context *c = pcl_ctx();
 	char saved[sizeof(c->comm)];
 	struct membuf m;
-	char want[64];
 	char *text;
 
 	(void)state;
@@ -529,10 +523,8 @@ static void test_printed_report_names_the_task(void **state)
 	text = mem_end(&m);
 	pcl_ctx_set_comm(saved);
 
-	snprintf(want, sizeof(want), "(task modprobe/%d)", c->tid);
-	assert_non_null(strstr(text, want));
-	snprintf(want, sizeof(want), "no locks held by modprobe/%d.", c->tid);
-	assert_non_null(strstr(text, want));
+	assert_contains_fmt(text, "(task modprobe/%d)", c->tid);
+	assert_contains_fmt(text, "no locks held by modprobe/%d.", c->tid);
 	free(text);
 }
 
@@ -548,18 +540,17 @@ static void test_printed_hardirq_report_shows_irq_stack(void **state)
 	pcl_hardirq_exit();
 	text = mem_end(&m);
 
-	assert_non_null(strstr(text, "context: hard-IRQ"));
-	assert_non_null(strstr(text, "irqs_disabled(): 1"));
-	assert_non_null(strstr(text, "Call Trace:\n <IRQ>\n"));
-	assert_non_null(strstr(text, " </IRQ>\n"));
-	assert_null(strstr(text, "<TASK>"));
+	assert_contains(text, "context: hard-IRQ");
+	assert_contains(text, "irqs_disabled(): 1");
+	assert_contains(text, "Call Trace:\n <IRQ>\n");
+	assert_contains(text, " </IRQ>\n");
+	assert_lacks(text, "<TASK>");
 	free(text);
 }
 
 static void test_printed_atomic_sleep_report_is_a_bug_line(void **state)
 {
 	struct membuf m;
-	char want[256];
 	char *text;
 	int line;
 
@@ -571,13 +562,12 @@ static void test_printed_atomic_sleep_report_is_a_bug_line(void **state)
 	preempt_enable();
 	text = mem_end(&m);
 
-	snprintf(want, sizeof(want),
-		 "BUG: sleeping function called from invalid context at %s:%d\n",
-		 __FILE__, line);
-	assert_non_null(strstr(text, want));
-	assert_null(strstr(text, "WARNING:"));
-	assert_non_null(strstr(text, "checker: atomic-sleep\n"));
-	assert_non_null(strstr(text, "preempt_count: 1, expected: 0"));
+	assert_contains_fmt(text,
+		"BUG: sleeping function called from invalid context at %s:%d\n",
+		__FILE__, line);
+	assert_lacks(text, "WARNING:");
+	assert_contains(text, "checker: atomic-sleep\n");
+	assert_contains(text, "preempt_count: 1, expected: 0");
 	free(text);
 }
 
@@ -593,23 +583,22 @@ static void test_backtrace_can_be_turned_off(void **state)
 	text = mem_end(&m);
 	pcl_report_set_backtrace(true);
 
-	assert_null(strstr(text, "Call Trace:"));
-	assert_non_null(strstr(text, "---[ end trace "));
+	assert_lacks(text, "Call Trace:");
+	assert_contains(text, "---[ end trace ");
 	free(text);
 }
 
 static void test_print_stack_names_static_caller(void **state)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	struct membuf m;
+	char *text;
 
 	(void)state;
-	assert_non_null(f);
-	pcl_print_stack(f, 0);
-	fclose(f);
-	assert_non_null(strstr(text, "test_print_stack_names_static_caller+0x"));
-	assert_non_null(strstr(text, "(tests/unit/test-report.c:"));
+	mem_open(&m);
+	pcl_print_stack(m.f, 0);
+	text = mem_close(&m);
+	assert_contains(text, "test_print_stack_names_static_caller+0x");
+	assert_contains(text, "(tests/unit/test-report.c:");
 	free(text);
 }
 
@@ -739,7 +728,7 @@ static void test_held_lock_stack_releases_out_of_order(void **state)
 	assert_int_equal(pcl_ctx_lock_released(&a), 0);
 	quiet_end();
 	assert_int_equal(pcl_capture_count(&cap, PCL_CHK_LOCKDEP), 1);
-	assert_non_null(strstr(cap.r[0].title, "bad unlock balance"));
+	assert_contains(cap.r[0].title, "bad unlock balance");
 }
 
 static void test_held_lock_stack_survives_overflow(void **state)
@@ -760,13 +749,12 @@ static void test_held_lock_stack_survives_overflow(void **state)
 
 static void test_trace_prints_numbered_lines_of_enabled_categories(void **state)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	struct membuf m;
+	char *text;
 
 	(void)state;
-	assert_non_null(f);
-	pcl_trace_enable(1u << PCL_TR_CORE | 1u << PCL_TR_DRV, f);
+	mem_open(&m);
+	pcl_trace_enable(1u << PCL_TR_CORE | 1u << PCL_TR_DRV, m.f);
 	assert_true(pcl_trace_on(PCL_TR_CORE));
 	assert_false(pcl_trace_on(PCL_TR_DEVRES));
 	pcl_trace(PCL_TR_CORE, "bind %s", "t0");
@@ -775,7 +763,7 @@ static void test_trace_prints_numbered_lines_of_enabled_categories(void **state)
 	pcl_trace_enable(0, NULL);
 	assert_false(pcl_trace_on(PCL_TR_CORE));
 	pcl_trace(PCL_TR_CORE, "after disable");
-	fclose(f);
+	text = mem_close(&m);
 
 	assert_string_equal(text, "[    1] core   bind t0\n"
 				  "[    2] drv    probe 3\n");

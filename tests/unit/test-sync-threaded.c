@@ -21,10 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <pcilab/check.h>
 #include <pcilab/sync.h>
+
+#include "pcltest.h"
 
 /* Under ThreadSanitizer everything runs several times slower. */
 #ifdef PCL_TSAN
@@ -39,39 +40,6 @@
 
 static struct pcl_capture cap;
 
-static void quiet_begin(void)
-{
-	pcl_report_set_stream(NULL);
-	pcl_capture_begin(&cap);
-}
-
-static void quiet_end(void)
-{
-	pcl_capture_end();
-	pcl_report_set_stream(stderr);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static pthread_t start_thread(void *(*fn)(void *), void *arg)
-{
-	pthread_t t;
-
-	assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
-	return t;
-}
-
-static void join(pthread_t t)
-{
-	assert_int_equal(pthread_join(t, NULL), 0);
-}
-
 /* Spin (politely) until @flag is set, for at most @ms.  Return: set? */
 static bool wait_flag(atomic_int *flag, long ms)
 {
@@ -83,20 +51,6 @@ static bool wait_flag(atomic_int *flag, long ms)
 		sched_yield();
 	}
 	return true;
-}
-
-/* Every test must leave the main thread's context clean. */
-static int ctx_clean(void **state)
-{
-	struct pcl_context *c = pcl_ctx();
-
-	(void)state;
-	if (c->atomic_depth || c->hardirq_depth || c->softirq_depth ||
-	    c->irqs_disabled || c->rcu_depth || c->nheld || c->kmem_owner) {
-		fprintf(stderr, "context left dirty\n");
-		return -1;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -111,77 +65,52 @@ static long counter;		/* under count_spin or count_mutex */
 static int in_section;		/* under the same */
 
 struct counter_result {
-	int not_atomic;		/* spin_lock left us preemptible */
+	int not_atomic;		/* spinlock not atomic, mutex atomic */
 	int overlap;		/* someone else was inside */
 };
 
+/* The critical section: @held_right says the lock is held as it should be. */
+static void count_inside(struct counter_result *res, bool held_right)
+{
+	if (!held_right)
+		res->not_atomic++;
+	if (in_section++)
+		res->overlap++;
+	counter++;
+	in_section--;
+}
+
 static void *spin_counter_thread(void *arg)
 {
-	struct counter_result *res = arg;
-
 	for (int i = 0; i < COUNTER_LOOPS; i++) {
 		spin_lock(&count_spin);
-		if (!pcl_in_atomic())
-			res->not_atomic++;
-		if (in_section++)
-			res->overlap++;
-		counter++;
-		in_section--;
+		count_inside(arg, pcl_in_atomic());
 		spin_unlock(&count_spin);
 	}
 	return NULL;
 }
 
-static void test_threaded_spinlock_counter_is_exact(void **state)
-{
-	struct counter_result res[NTHREADS] = { { 0 } };
-	pthread_t t[NTHREADS];
-
-	(void)state;
-	counter = 0;
-	quiet_begin();
-	for (int i = 0; i < NTHREADS; i++)
-		t[i] = start_thread(spin_counter_thread, &res[i]);
-	for (int i = 0; i < NTHREADS; i++)
-		join(t[i]);
-	quiet_end();
-	assert_int_equal(counter, (long)NTHREADS * COUNTER_LOOPS);
-	for (int i = 0; i < NTHREADS; i++) {
-		assert_int_equal(res[i].not_atomic, 0);
-		assert_int_equal(res[i].overlap, 0);
-	}
-	assert_int_equal(cap.n, 0);
-}
-
 static void *mutex_counter_thread(void *arg)
 {
-	struct counter_result *res = arg;
-
 	for (int i = 0; i < COUNTER_LOOPS; i++) {
 		mutex_lock(&count_mutex);
-		if (pcl_in_atomic() || !mutex_is_locked(&count_mutex))
-			res->not_atomic++;
-		if (in_section++)
-			res->overlap++;
-		counter++;
-		in_section--;
+		count_inside(arg, !pcl_in_atomic() &&
+				  mutex_is_locked(&count_mutex));
 		mutex_unlock(&count_mutex);
 	}
 	return NULL;
 }
 
-static void test_threaded_mutex_counter_is_exact(void **state)
+/* Run @fn in NTHREADS threads: they must count every loop, one at a time. */
+static void run_counter_threads(void *(*fn)(void *))
 {
 	struct counter_result res[NTHREADS] = { { 0 } };
 	pthread_t t[NTHREADS];
 
-	(void)state;
 	counter = 0;
-	quiet_begin();
-	for (int i = 0; i < NTHREADS; i++)
-		t[i] = start_thread(mutex_counter_thread, &res[i]);
-	for (int i = 0; i < NTHREADS; i++)
-		join(t[i]);
+	quiet_begin(&cap);
+	start_threads(t, NTHREADS, fn, res, sizeof(res[0]));
+	join_threads(t, NTHREADS);
 	quiet_end();
 	assert_int_equal(counter, (long)NTHREADS * COUNTER_LOOPS);
 	for (int i = 0; i < NTHREADS; i++) {
@@ -189,6 +118,18 @@ static void test_threaded_mutex_counter_is_exact(void **state)
 		assert_int_equal(res[i].overlap, 0);
 	}
 	assert_int_equal(cap.n, 0);
+}
+
+static void test_threaded_spinlock_counter_is_exact(void **state)
+{
+	(void)state;
+	run_counter_threads(spin_counter_thread);
+}
+
+static void test_threaded_mutex_counter_is_exact(void **state)
+{
+	(void)state;
+	run_counter_threads(mutex_counter_thread);
 	assert_false(mutex_is_locked(&count_mutex));
 }
 
@@ -273,15 +214,13 @@ static void test_threaded_rwsem_readers_never_see_half_written_pair(void **state
 	pair.a = pair.b = 0;
 	atomic_store(&rw_stop, 0);
 	rw_deadline = now_ms() + RW_PATIENCE_MS;
-	for (int i = 0; i < NREADERS; i++)
-		r[i] = start_thread(rw_reader_thread, &res[i]);
+	start_threads(r, NREADERS, rw_reader_thread, res, sizeof(res[0]));
 	w = start_thread(rw_writer_thread, (void *)(intptr_t)nwrites);
-	join(w);
+	join_thread(w);
 	/* the writer finished while the readers were still reading */
 	assert_true(now_ms() < rw_deadline);
 	atomic_store(&rw_stop, 1);
-	for (int i = 0; i < NREADERS; i++)
-		join(r[i]);
+	join_threads(r, NREADERS);
 
 	for (int i = 0; i < NREADERS; i++) {
 		assert_int_equal(res[i].torn, 0);
@@ -354,8 +293,8 @@ static void test_threaded_rwsem_waiting_writer_blocks_new_readers(void **state)
 	assert_int_equal(atomic_load(&writer_order), 0);
 
 	up_read(&rw);
-	join(w);
-	join(r);
+	join_thread(w);
+	join_thread(r);
 	assert_int_equal(atomic_load(&writer_order), 1);
 	assert_int_equal(atomic_load(&reader_order), 2);
 }
@@ -384,8 +323,7 @@ static void test_threaded_rwsem_writer_not_starved_by_reader_stream(void **state
 	init_rwsem(&rw);
 	atomic_store(&rw_stop, 0);
 	rw_deadline = now_ms() + RW_PATIENCE_MS;
-	for (int i = 0; i < NREADERS; i++)
-		r[i] = start_thread(busy_reader_thread, &reads[i]);
+	start_threads(r, NREADERS, busy_reader_thread, reads, sizeof(reads[0]));
 	msleep(10);		/* let the readers overlap */
 	t0 = now_ms();
 	for (int i = 0; i < NWRITES; i++) {
@@ -400,8 +338,7 @@ static void test_threaded_rwsem_writer_not_starved_by_reader_stream(void **state
 	}
 	total = now_ms() - t0;
 	atomic_store(&rw_stop, 1);
-	for (int i = 0; i < NREADERS; i++)
-		join(r[i]);
+	join_threads(r, NREADERS);
 
 	/* readers hold it 0.2 ms at a time: a writer waits about that long,
 	 * not until the stream of readers dries up */
@@ -444,7 +381,7 @@ static void test_threaded_completion_producer_consumer(void **state)
 		if (items[i] != (long)i * 7 + 3)
 			bad++;
 	}
-	join(p);
+	join_thread(p);
 	assert_int_equal(bad, 0);
 	assert_false(try_wait_for_completion(&produced));	/* all consumed */
 }
@@ -481,7 +418,7 @@ static void test_threaded_completion_ping_pong(void **state)
 		if (ball != 2 * i + 1)
 			bad++;
 	}
-	join(t);
+	join_thread(t);
 	assert_int_equal(bad, 0);
 	assert_false(completion_done(&ping));
 	assert_false(completion_done(&pong));
@@ -508,15 +445,13 @@ static void test_threaded_complete_all_wakes_every_waiter(void **state)
 	(void)state;
 	init_completion(&gate);
 	atomic_store(&released, 0);
-	for (int i = 0; i < NTHREADS; i++) {
+	for (int i = 0; i < NTHREADS; i++)
 		ret[i] = -1;
-		t[i] = start_thread(gate_waiter_thread, &ret[i]);
-	}
+	start_threads(t, NTHREADS, gate_waiter_thread, ret, sizeof(ret[0]));
 	msleep(20);
 	assert_int_equal(atomic_load(&released), 0);	/* all still waiting */
 	complete_all(&gate);
-	for (int i = 0; i < NTHREADS; i++)
-		join(t[i]);
+	join_threads(t, NTHREADS);
 	assert_int_equal(atomic_load(&released), NTHREADS);
 	for (int i = 0; i < NTHREADS; i++)
 		assert_true(ret[i] > 0);
@@ -569,32 +504,17 @@ static void test_threaded_wait_event_with_waker_thread(void **state)
 	assert_false(waitqueue_active(&turn_wq));
 }
 
-struct delayed_wake {
-	atomic_int *flag;
-	unsigned int ms;
-};
-
-static void *wake_later_thread(void *arg)
-{
-	struct delayed_wake *d = arg;
-
-	msleep(d->ms);
-	atomic_store(d->flag, 1);
-	wake_up(&turn_wq);
-	return NULL;
-}
-
 static void test_threaded_wait_event_timeout_woken_in_time(void **state)
 {
 	atomic_int flag = 0;
-	struct delayed_wake d = { &flag, 15 };
+	struct waker w = { .ms = 15, .flag = &flag, .wq = &turn_wq };
 	pthread_t t;
 	long ret;
 
 	(void)state;
-	t = start_thread(wake_later_thread, &d);
+	t = start_waker(&w);
 	ret = wait_event_timeout(turn_wq, atomic_load(&flag) != 0, 5000);
-	join(t);
+	join_thread(t);
 	assert_true(ret > 0);
 	assert_true(ret < 5000);
 }
@@ -799,14 +719,12 @@ static void run_rcu_readers_against(void *(*writer)(void *), long nwrites)
 	memset(res, 0, sizeof(res));
 	atomic_store(&rcu_stop, 0);
 	RCU_INIT_POINTER(gcfg, cfg_new(0));
-	quiet_begin();
-	for (int i = 0; i < NREADERS; i++)
-		r[i] = start_thread(rcu_reader_thread, &res[i]);
+	quiet_begin(&cap);
+	start_threads(r, NREADERS, rcu_reader_thread, res, sizeof(res[0]));
 	w = start_thread(writer, (void *)(intptr_t)nwrites);
-	join(w);
+	join_thread(w);
 	atomic_store(&rcu_stop, 1);
-	for (int i = 0; i < NREADERS; i++)
-		join(r[i]);
+	join_threads(r, NREADERS);
 	quiet_end();
 
 	for (int i = 0; i < NREADERS; i++) {
@@ -879,8 +797,7 @@ static void test_threaded_call_rcu_from_many_threads_then_barrier(void **state)
 
 	(void)state;
 	atomic_store(&cb_count, 0);
-	for (int i = 0; i < NTHREADS; i++)
-		t[i] = start_thread(call_rcu_thread, cbs[i]);
+	start_threads(t, NTHREADS, call_rcu_thread, cbs, sizeof(cbs[0]));
 	for (int i = 0; i < NTHREADS; i++) {
 		void *ret;
 
@@ -975,21 +892,26 @@ static void *kmem_worker_thread(void *arg)
 	return NULL;
 }
 
+/* Run @fn in NTHREADS threads on @w[], capturing what they report. */
+static void run_kmem_workers(struct kmem_worker *w, void *(*fn)(void *))
+{
+	pthread_t t[NTHREADS];
+
+	for (int i = 0; i < NTHREADS; i++)
+		w[i] = (struct kmem_worker){ .id = i };
+	quiet_begin(&cap);
+	start_threads(t, NTHREADS, fn, w, sizeof(w[0]));
+	join_threads(t, NTHREADS);
+	quiet_end();
+}
+
 static void test_threaded_kmalloc_kfree_balance_live_count(void **state)
 {
 	struct kmem_worker w[NTHREADS];
-	pthread_t t[NTHREADS];
 	unsigned long live0 = pcl_kmem_live();
 
 	(void)state;
-	quiet_begin();
-	for (int i = 0; i < NTHREADS; i++) {
-		w[i] = (struct kmem_worker){ .id = i };
-		t[i] = start_thread(kmem_worker_thread, &w[i]);
-	}
-	for (int i = 0; i < NTHREADS; i++)
-		join(t[i]);
-	quiet_end();
+	run_kmem_workers(w, kmem_worker_thread);
 	for (int i = 0; i < NTHREADS; i++) {
 		assert_int_equal(w[i].corrupt, 0);
 		assert_int_equal(w[i].leaked, 0);
@@ -1019,18 +941,10 @@ static void *leaky_worker_thread(void *arg)
 static void test_threaded_owners_close_only_their_own_leaks(void **state)
 {
 	struct kmem_worker w[NTHREADS];
-	pthread_t t[NTHREADS];
 	unsigned long live0 = pcl_kmem_live();
 
 	(void)state;
-	quiet_begin();
-	for (int i = 0; i < NTHREADS; i++) {
-		w[i] = (struct kmem_worker){ .id = i };
-		t[i] = start_thread(leaky_worker_thread, &w[i]);
-	}
-	for (int i = 0; i < NTHREADS; i++)
-		join(t[i]);
-	quiet_end();
+	run_kmem_workers(w, leaky_worker_thread);
 	for (int i = 0; i < NTHREADS; i++)
 		assert_int_equal(w[i].leaked, 3);
 	assert_int_equal(cap.n, 3 * NTHREADS);
@@ -1065,11 +979,9 @@ static void test_threaded_reports_from_many_threads_are_all_captured(void **stat
 	unsigned long seq0 = ULONG_MAX;
 
 	(void)state;
-	quiet_begin();
-	for (int i = 0; i < N; i++)
-		t[i] = start_thread(bad_sleeper_thread, NULL);
-	for (int i = 0; i < N; i++)
-		join(t[i]);
+	quiet_begin(&cap);
+	start_threads(t, N, bad_sleeper_thread, NULL, 0);
+	join_threads(t, N);
 	quiet_end();
 	assert_int_equal(cap.n, N * REPORTS_PER_THREAD);
 	assert_int_equal(pcl_capture_count(&cap, PCL_CHK_ATOMIC_SLEEP),
