@@ -138,6 +138,8 @@ struct device {
 	struct list_head deferred_node;	/* under the deferred-probe lock */
 	struct pcl_kmem_owner *owner;	/* allocations of this binding */
 	struct pcl_subject subject;	/* names for reports */
+	void *msi_data;			/* the IRQ layer's per-device MSI
+					 * domain and descriptors */
 	unsigned long devres_added;	/* statistics for this device */
 	unsigned long devres_released;
 };

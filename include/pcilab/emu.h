@@ -159,6 +159,37 @@ unsigned long pcl_emu_flr_count(struct pcl_emu_fn *fn);
  * walk: a looping or out-of-range list ends the search. */
 unsigned int pcl_emu_find_cap(struct pcl_emu_fn *fn, uint8_t id);
 
+/* ---- interrupts the function raises ---- */
+
+/*
+ * Where the function's interrupts go: MSI/MSI-X messages are memory
+ * writes (@msi: address, data, requester ID) and INTx is a wire (@intx:
+ * pin 1-4 asserted or not).  Set by whoever plugs the function in.
+ */
+struct pcl_emu_irq_sink {
+	void (*msi)(void *ctx, uint64_t addr, uint32_t data, uint16_t rid);
+	void (*intx)(void *ctx, unsigned int pin, bool asserted, uint16_t rid);
+	void *ctx;
+	uint16_t rid;		/* requester ID: bus << 8 | devfn */
+};
+void pcl_emu_set_irq_sink(struct pcl_emu_fn *fn,
+			  const struct pcl_emu_irq_sink *sink);
+
+/**
+ * pcl_emu_raise() - the function signals interrupt @vector, as hardware
+ * does: through MSI-X entry @vector if MSI-X is enabled (a masked entry or
+ * function mask sets its pending bit instead, and it fires on unmask);
+ * else MSI message @vector (data | vector; per-vector mask and pending
+ * bits likewise); else an INTx pulse on its pin unless COMMAND's
+ * INTx-disable is set (PCI_STATUS.INTERRUPT records it).
+ * Context: any.  Return: 0 sent, 1 held pending (masked), -ENODEV nothing
+ * to send (removed, no such vector, bus mastering off for MSI, INTx
+ * disabled).
+ */
+int pcl_emu_raise(struct pcl_emu_fn *fn, unsigned int vector);
+/** pcl_emu_messages() - messages and INTx pulses sent so far. */
+unsigned long pcl_emu_messages(struct pcl_emu_fn *fn);
+
 /* ---- built-in device models ---- */
 
 /**

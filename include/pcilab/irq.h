@@ -38,11 +38,14 @@ struct irq_chip {
 };
 
 /* Per-descriptor chip view.  [ro] for chips but @chip_data. */
+struct irq_domain;
+
 struct irq_data {
 	unsigned int irq;
 	unsigned long hwirq;
 	const struct irq_chip *chip;
 	void *chip_data;
+	struct irq_domain *domain;	/* the domain that allocated it */
 };
 
 typedef void (*irq_flow_handler_t)(struct irq_desc *desc);
@@ -176,5 +179,160 @@ void pcl_irq_show(FILE *f);
  * 99 900 of 100 000); it is then reported ("spurious-irq") and disabled.
  */
 void pcl_irq_set_spurious_window(unsigned int window, unsigned int unhandled);
+
+/* ------------------------------------------------------------------ */
+/* Domains                                                              */
+/* ------------------------------------------------------------------ */
+
+struct irq_domain;
+
+/*
+ * A domain translates its hardware interrupt numbers (hwirq) to Linux
+ * IRQ numbers (virq).  Hierarchies: a child's @alloc allocates its level
+ * and calls irq_domain_alloc_irqs_parent() for the level below; @free
+ * likewise.  Every hook is optional but @alloc.
+ */
+struct irq_domain_ops {
+	int (*alloc)(struct irq_domain *d, unsigned int virq, unsigned int nr,
+		     void *arg);
+	void (*free)(struct irq_domain *d, unsigned int virq, unsigned int nr);
+	int (*activate)(struct irq_domain *d, struct irq_data *irqd);
+	void (*deactivate)(struct irq_domain *d, struct irq_data *irqd);
+};
+
+/**
+ * irq_domain_create() - a domain with a reverse map of @hwirq_max entries,
+ * under @parent (NULL: a root).  Context: process.  Return: it or NULL.
+ */
+struct irq_domain *irq_domain_create(const char *name,
+				     const struct irq_domain_ops *ops,
+				     void *host_data, struct irq_domain *parent,
+				     unsigned int hwirq_max);
+/** irq_domain_remove() - the domain must have no mappings left. */
+void irq_domain_remove(struct irq_domain *d);
+void *irq_domain_host_data(struct irq_domain *d);
+struct irq_domain *irq_domain_parent(struct irq_domain *d);
+const char *irq_domain_name(struct irq_domain *d);
+/**
+ * irq_domain_alloc_irqs() - @nr new IRQs with descriptors, allocated
+ * through the hierarchy and activated.  Return: the first virq or -errno.
+ */
+int irq_domain_alloc_irqs(struct irq_domain *d, unsigned int nr, void *arg);
+int irq_domain_alloc_irqs_parent(struct irq_domain *d, unsigned int virq,
+				 unsigned int nr, void *arg);
+void irq_domain_free_irqs_parent(struct irq_domain *d, unsigned int virq,
+				 unsigned int nr);
+/**
+ * irq_domain_free_irqs() - deactivate and free through the hierarchy,
+ * then free the descriptors.  IRQs that still have handlers are refused
+ * (reported, "irq-free") and kept.  Return: 0 or -EBUSY.
+ */
+int irq_domain_free_irqs(unsigned int virq, unsigned int nr);
+/** Reverse map: record / drop / find the virq of @hwirq in @d. */
+int irq_domain_set_mapping(struct irq_domain *d, unsigned long hwirq,
+			   unsigned int virq);
+void irq_domain_clear_mapping(struct irq_domain *d, unsigned long hwirq);
+unsigned int irq_find_mapping(struct irq_domain *d, unsigned long hwirq);
+/** pcl_irq_domains_show() - the hierarchy, as text or Graphviz dot. */
+void pcl_irq_domains_show(FILE *f, bool dot);
+
+/* ------------------------------------------------------------------ */
+/* MSI                                                                  */
+/* ------------------------------------------------------------------ */
+
+struct msi_msg {
+	uint32_t address_lo, address_hi, data;
+};
+
+/*
+ * What an MSI controller (the parent of devices' MSI domains) provides.
+ * @msi_prepare is called ONCE, when a device's MSI domain is created, to
+ * set up the controller's per-device state (an ITS device table); the
+ * matching @msi_teardown when that domain is removed - not when the last
+ * vector is freed (seed 004).  @alloc/@free take event numbers in that
+ * state, @compose writes the message that raises one.
+ */
+struct msi_parent_ops {
+	int (*msi_prepare)(void *ctl, struct device *dev, uint32_t dev_id,
+			   unsigned int max_vecs, void **state);
+	void (*msi_teardown)(void *ctl, struct device *dev, void *state);
+	int (*alloc)(void *ctl, void *state, unsigned int virq,
+		     unsigned long *hwirq);
+	void (*free)(void *ctl, void *state, unsigned long hwirq);
+	void (*compose)(void *ctl, void *state, unsigned long hwirq,
+			struct msi_msg *msg);
+};
+
+struct pcl_msi_parent {
+	const char *name;
+	const struct msi_parent_ops *ops;
+	void *ctl;
+	struct irq_domain *domain;	/* reverse map of the controller */
+};
+
+/* How the device side masks a vector and programs its message. */
+struct pcl_msi_dev_ops {
+	void (*mask)(struct device *dev, unsigned int index, bool masked);
+	void (*write_msg)(struct device *dev, unsigned int index,
+			  const struct msi_msg *msg);
+};
+
+/**
+ * msi_create_device_domain() - @dev's MSI domain under @parent; calls
+ * msi_prepare once.  Context: process.  Return: 0, -EEXIST, -errno.
+ */
+int msi_create_device_domain(struct device *dev, struct pcl_msi_parent *parent,
+			     uint32_t dev_id, unsigned int max_vecs,
+			     const struct pcl_msi_dev_ops *ops);
+bool msi_has_device_domain(struct device *dev);
+/**
+ * msi_domain_alloc_irqs() - @nvec vectors with indexes 0..@nvec-1, their
+ * messages composed and written to the device.  Return: the first virq
+ * (vectors are consecutive) or -errno.
+ */
+int msi_domain_alloc_irqs(struct device *dev, unsigned int nvec);
+/** msi_get_virq() - the virq of vector @index, or 0. */
+unsigned int msi_get_virq(struct device *dev, unsigned int index);
+unsigned int msi_nr_vectors(struct device *dev);
+/** msi_domain_free_irqs() - free every vector; -EBUSY (reported, nothing
+ * freed) if any still has a handler. */
+int msi_domain_free_irqs(struct device *dev);
+/** msi_remove_device_domain() - free what is left, then msi_teardown. */
+void msi_remove_device_domain(struct device *dev);
+
+/* ------------------------------------------------------------------ */
+/* Controllers                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An ITS-like MSI translator: devices write the event number to its
+ * doorbell; it looks the requester ID (DeviceID) up in its per-device
+ * tables, created by msi_prepare and freed by msi_teardown, and raises the
+ * event's LPI.
+ */
+struct pcl_its;
+struct pcl_its *pcl_its_create(const char *name, uint64_t doorbell);
+void pcl_its_destroy(struct pcl_its *its);
+struct pcl_msi_parent *pcl_its_msi_parent(struct pcl_its *its);
+/** pcl_its_doorbell() - a message written to @addr. Context: any. */
+void pcl_its_doorbell(struct pcl_its *its, uint64_t addr, uint32_t data,
+		      uint32_t dev_id);
+struct pcl_its_stats {
+	unsigned long prepares, teardowns, tables, lpis_mapped, delivered,
+		      dropped;
+};
+void pcl_its_stats(struct pcl_its *its, struct pcl_its_stats *st);
+
+/*
+ * A legacy INTx controller: level-triggered lines that several devices
+ * may share (handle_level_irq, IRQF_SHARED).
+ */
+struct pcl_intx_ctl;
+struct pcl_intx_ctl *pcl_intx_create(const char *name, unsigned int lines);
+void pcl_intx_destroy(struct pcl_intx_ctl *ctl);
+/** pcl_intx_line_irq() - the virq of line @line. */
+unsigned int pcl_intx_line_irq(struct pcl_intx_ctl *ctl, unsigned int line);
+/** pcl_intx_set() - a device drives @line; asserting raises it. */
+void pcl_intx_set(struct pcl_intx_ctl *ctl, unsigned int line, bool asserted);
 
 #endif /* PCILAB_IRQ_H */

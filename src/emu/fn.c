@@ -349,6 +349,10 @@ void pcl_emu_cfg_write(struct pcl_emu_fn *fn, unsigned int off,
 
 	if (reset && fn->ops && fn->ops->reset)
 		fn->ops->reset(fn);
+	/* Unmasking a vector (or the function) fires what was pending. */
+	if ((fn->msix_cap && overlaps(off, size, fn->msix_cap + PCI_MSIX_FLAGS, 2)) ||
+	    (fn->msi_cap && overlaps(off, size, fn->msi_cap, 24)))
+		pcl__emu_irq_unmasked(fn);
 	if (fn->ops && fn->ops->cfg_written)
 		fn->ops->cfg_written(fn, off, size, val);
 }
@@ -436,6 +440,8 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_unlock(&fn->lock);
 	if (decodes && fn->ops && fn->ops->mmio_write)
 		fn->ops->mmio_write(fn, bar, off, size, val);
+	if (decodes && fn->msix_cap)
+		pcl__emu_irq_unmasked(fn);
 }
 
 unsigned int pcl_emu_find_cap(struct pcl_emu_fn *fn, uint8_t id)

@@ -42,6 +42,9 @@ struct pcl_emu_fn {
 	unsigned int next_cap;
 	unsigned int last_ext;
 	unsigned int next_ext;
+	struct pcl_emu_irq_sink sink;	/* where interrupts go */
+	_Atomic unsigned long messages;
+	unsigned int msi_cap;
 	unsigned int msix_cap;		/* offsets of what side effects need */
 	unsigned int pcie_cap;
 	unsigned int pm_cap;
@@ -57,6 +60,9 @@ void pcl__emu_aer_masks(struct pcl_emu_fn *fn, unsigned int off, bool root);
 /* fn.c: every MSI-X vector masked, as out of reset.  Under fn->lock or
  * before the function is in use. */
 void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn);
+
+/* irq.c: a write touched MSI/MSI-X masking; fire what became unmasked. */
+void pcl__emu_irq_unmasked(struct pcl_emu_fn *fn);
 
 /* BAR backing store is capped: models with bigger BARs implement MMIO. */
 #define EMU_BAR_STORE	(1u << 20)

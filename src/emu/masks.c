@@ -47,6 +47,8 @@ void pcl__emu_msi_masks(struct pcl_emu_fn *fn, unsigned int o)
 						: PCI_MSI_MASK_32), 4,
 				  log2 >= 5 ? 0xffffffffu
 					    : (1u << (1u << log2)) - 1);
+	if (!fn->msi_cap)
+		fn->msi_cap = o;
 }
 
 void pcl__emu_msix_masks(struct pcl_emu_fn *fn, unsigned int o)
