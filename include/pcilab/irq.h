@@ -133,6 +133,12 @@ static inline int devm_request_irq(struct device *dev, unsigned int irq,
 					 dev_id);
 }
 void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id);
+/**
+ * pcl_irq_free_all_actions() - for a bus cleaning up after a driver: free
+ * every handler still installed on @irq, each reported ("irq-free").
+ * Return: how many there were.
+ */
+unsigned int pcl_irq_free_all_actions(unsigned int irq);
 /** irq_has_action() - does @irq have a handler installed? */
 bool irq_has_action(unsigned int irq);
 

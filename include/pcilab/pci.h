@@ -16,6 +16,7 @@
 
 #include <pcilab/base.h>
 #include <pcilab/emu.h>
+#include <pcilab/irq.h>
 #include <pcilab/pci_regs.h>
 
 struct pci_bus;
@@ -68,6 +69,10 @@ struct pci_host_bridge {
 					 * cfg_lock */
 	uint16_t cf8_where;
 	uint64_t mem_next, io_next;	/* BAR address allocator */
+	struct pcl_its *its;		/* the MSI controller */
+	char its_name[48], intx_name[48];
+	struct pcl_intx_ctl *intx;	/* the INTx controller: 4 lines */
+	struct list_head routes;	/* per function: where INTx goes */
 	uint8_t next_busnr;
 	struct list_head node;
 };
@@ -135,6 +140,9 @@ struct pci_dev {
 	uint32_t saved_config[16];
 	uint16_t saved_pcie_devctl;
 	struct pcl_residue *residue;	/* the pre-probe snapshot */
+	unsigned int irq;		/* INTx: the line's virq, or 0 */
+	unsigned int irq_type;		/* PCI_IRQ_* of the vectors, or 0 */
+	unsigned int nvec;		/* vectors allocated */
 	struct list_head bus_list;	/* on bus->devices */
 	struct pcl_emu_fn *hw;		/* the emulated function, for tools */
 };
@@ -319,6 +327,40 @@ void writeb(uint8_t val, volatile void __iomem *addr);
 void writew(uint16_t val, volatile void __iomem *addr);
 void writel(uint32_t val, volatile void __iomem *addr);
 void writeq(uint64_t val, volatile void __iomem *addr);
+
+/* ------------------------------------------------------------------ */
+/* Interrupt vectors                                                    */
+/* ------------------------------------------------------------------ */
+
+#define PCI_IRQ_INTX		0x1
+#define PCI_IRQ_MSI		0x2
+#define PCI_IRQ_MSIX		0x4
+#define PCI_IRQ_ALL_TYPES	(PCI_IRQ_INTX | PCI_IRQ_MSI | PCI_IRQ_MSIX)
+
+/**
+ * pci_alloc_irq_vectors() - between @min and @max vectors, trying MSI-X,
+ * then MSI (a power-of-two block), then INTx (one), as @flags allow.  The
+ * device must be enabled (its MSI-X table is behind a BAR).  The first
+ * use creates the device's MSI domain (msi_prepare, once).  Nothing
+ * becomes managed by a side effect: pcim_alloc_irq_vectors() is the
+ * managed form.  Context: process.  Return: the number allocated, or
+ * -ENOSPC (fewer than @min possible), -EINVAL, -EBUSY (already allocated).
+ */
+int pci_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
+			  unsigned int max, unsigned int flags);
+int pcim_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
+			   unsigned int max, unsigned int flags);
+/** pci_irq_vector() - the Linux IRQ number of vector @nr, or -EINVAL. */
+int pci_irq_vector(struct pci_dev *dev, unsigned int nr);
+/**
+ * pci_free_irq_vectors() - free them, disable MSI/MSI-X and re-enable INTx
+ * with the pure pci_intx().  Refused, with a report ("irq-free"), while any
+ * vector still has a handler (seed 001).  The MSI domain stays until the
+ * device's binding ends.  Return: 0 or -EBUSY.
+ */
+int pci_free_irq_vectors(struct pci_dev *dev);
+/** pcl_pci_raise() - the device signals vector @nr (see pcl_emu_raise()). */
+int pcl_pci_raise(struct pci_dev *dev, unsigned int nr);
 
 /* ------------------------------------------------------------------ */
 /* State, reset, power                                                  */

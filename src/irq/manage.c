@@ -292,3 +292,33 @@ void enable_irq(unsigned int irq)
 	if (replay)		/* an edge that came while disabled */
 		pcl_irq_raise(irq);
 }
+
+unsigned int pcl_irq_free_all_actions(unsigned int irq)
+{
+	struct irq_desc *desc = pcl__irq_desc_get(irq);
+	unsigned int n = 0;
+
+	might_sleep();
+	while (desc) {
+		unsigned long flags;
+		void *dev_id = NULL;
+		const char *name = NULL;
+		bool found;
+
+		spin_lock_irqsave(&desc->lock, flags);
+		found = desc->action != NULL;
+		if (found) {
+			dev_id = desc->action->dev_id;
+			name = desc->action->name;
+		}
+		spin_unlock_irqrestore(&desc->lock, flags);
+		if (!found)
+			break;
+		pcl_report(PCL_CHK_IRQ_FREE, NULL, __FILE__, __LINE__,
+			   "IRQ %u: handler '%s' left installed by its driver: freed",
+			   irq, name ? name : "-");
+		free_irq(irq, dev_id);
+		n++;
+	}
+	return n;
+}

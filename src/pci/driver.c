@@ -72,6 +72,7 @@ void pcl__pci_unbind_cleanup(struct device *dev)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
 
+	pcl__pci_msi_unbind(pdev);
 	pcl__residue_check(pdev);
 	pcl__iomap_revoke_all(pdev);
 	pdev->is_managed = false;

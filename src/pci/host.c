@@ -179,6 +179,9 @@ struct pci_host_bridge *pcl_pci_host_new(const char *name,
 	h->mem_next = 0xe0000000ull + ((uint64_t)domain << 32);
 	h->io_next = 0x1000;
 	h->next_busnr = 1;
+	INIT_LIST_HEAD(&h->routes);
+	snprintf(h->its_name, sizeof(h->its_name), "ITS-%s", name);
+	snprintf(h->intx_name, sizeof(h->intx_name), "INTx-%s", name);
 	h->bus->host = h;
 	h->bus->number = 0;
 	h->bus->hw = h->hw;
@@ -196,6 +199,17 @@ struct pci_host_bridge *pcl_pci_host_new(const char *name,
 			kfree(h);
 			return ERR_PTR(-EEXIST);
 		}
+	}
+	h->its = pcl_its_create(h->its_name, 0xfee00000ull);
+	h->intx = pcl_intx_create(h->intx_name, 4);
+	if (!h->its || !h->intx) {
+		mutex_unlock(&pcl__pci_lock);
+		pcl_its_destroy(h->its);
+		pcl_intx_destroy(h->intx);
+		kfree(h->hw);
+		kfree(h->bus);
+		kfree(h);
+		return ERR_PTR(-ENOMEM);
 	}
 	list_add_tail(&h->node, &pcl__hosts);
 	mutex_unlock(&pcl__pci_lock);

@@ -36,6 +36,16 @@ void pcl__iomap_count(struct pci_dev *dev, unsigned int *maps,
 		      unsigned int *regions, char *which, size_t len);
 void pcl__iomap_revoke_all(struct pci_dev *dev);
 
+/* msi.c */
+void pcl__pci_msi_unbind(struct pci_dev *dev);
+/* Where a function's interrupts go: its host's ITS and INTx line. */
+struct pcl_irq_route {
+	struct pci_host_bridge *host;
+	unsigned int line;
+	struct list_head node;
+};
+int pcl__pci_route_irqs(struct pci_dev *dev);
+
 /* driver.c */
 void pcl__pci_unbind_cleanup(struct device *dev);
 

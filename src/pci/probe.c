@@ -46,6 +46,56 @@ struct pcl_emu_bus *pcl_pci_child_bus(struct pci_host_bridge *host,
 	return devfn < 256 ? on->child[devfn] : NULL;
 }
 
+static void route_msi(void *ctx, uint64_t addr, uint32_t data, uint16_t rid)
+{
+	struct pcl_irq_route *r = ctx;
+
+	pcl_its_doorbell(r->host->its, addr, data, rid);
+}
+
+static void route_intx(void *ctx, unsigned int pin, bool asserted, uint16_t rid)
+{
+	struct pcl_irq_route *r = ctx;
+
+	pcl_intx_set(r->host->intx, r->line, asserted);
+}
+
+/*
+ * Wire the function's interrupts: messages to the host's ITS, INTx
+ * through the bridges' swizzle (pin' = (pin - 1 + slot) % 4 + 1 per
+ * bridge) to one of the host's four lines.  Under pcl__pci_lock.
+ */
+int pcl__pci_route_irqs(struct pci_dev *dev)
+{
+	struct pci_host_bridge *h = dev->bus->host;
+	struct pcl_emu_irq_sink sink;
+	struct pcl_irq_route *r;
+	struct pci_dev *d = dev;
+	unsigned int pin = dev->pin;
+
+	if (!dev->hw)
+		return 0;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->host = h;
+	if (pin >= 1 && pin <= 4) {
+		for (int depth = 0; d->bus->self && depth < PCI_MAX_BRIDGE_DEPTH; depth++) {
+			pin = (pin - 1 + PCI_SLOT(d->devfn)) % 4 + 1;
+			d = d->bus->self;
+		}
+		r->line = (PCI_SLOT(d->devfn) + pin - 1) % 4;
+		dev->irq = pcl_intx_line_irq(h->intx, r->line);
+	}
+	list_add_tail(&r->node, &h->routes);
+	sink.msi = route_msi;
+	sink.intx = route_intx;
+	sink.ctx = r;
+	sink.rid = (uint16_t)(dev->bus->number << 8 | dev->devfn);
+	pcl_emu_set_irq_sink(dev->hw, &sink);
+	return 0;
+}
+
 static void pci_release_dev(struct device *dev)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
@@ -190,6 +240,7 @@ static struct pci_dev *setup_device(struct pci_bus *bus, unsigned int devfn,
 		dev->current_state = pmcsr & PCI_PM_CTRL_STATE_MASK;
 	}
 	setup_bars(dev);
+	pcl__pci_route_irqs(dev);
 	return dev;
 }
 
@@ -341,6 +392,15 @@ void pcl_pci_remove_all(void)
 		list_del_init(&h->node);
 		mutex_unlock(&pcl__pci_lock);
 		free_emu_bus(h->hw, 0);
+		pcl_its_destroy(h->its);
+		pcl_intx_destroy(h->intx);
+		while (!list_empty(&h->routes)) {
+			struct pcl_irq_route *r = list_first_entry(&h->routes,
+					struct pcl_irq_route, node);
+
+			list_del_init(&r->node);
+			kfree(r);
+		}
 		kfree(h->hw);
 		kfree(h->bus);
 		kfree(h);

@@ -384,6 +384,108 @@ static int verb_yank(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	return 0;
 }
 
+/* raise DEV [vector=N] [count=N]: the device signals an interrupt */
+static int verb_raise(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	const struct pcl_scn_arg *v = pcl_scn_kv(argc, argv, 1, "vector");
+	const struct pcl_scn_arg *c = pcl_scn_kv(argc, argv, 1, "count");
+	unsigned long vec = 0, count = 1;
+	int ret = 0;
+
+	if (!pdev)
+		return -EINVAL;
+	if ((v && pcl_scn_arg_uint(s, v, 2047, &vec)) ||
+	    (c && pcl_scn_arg_uint(s, c, 10000000, &count))) {
+		put_device(&pdev->dev);
+		return -EINVAL;
+	}
+	for (unsigned long i = 0; i < count && ret >= 0; i++)
+		ret = pcl_pci_raise(pdev, (unsigned int)vec);
+	put_device(&pdev->dev);
+	return ret < 0 ? ret : 0;
+}
+
+/* expect-irqs DEV VECTOR N: the vector's IRQ was handled N times */
+static int verb_expect_irqs(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	unsigned long vec, want, have = 0;
+	int virq;
+
+	if (!pdev)
+		return -EINVAL;
+	if (pcl_scn_arg_uint(s, &argv[1], 2047, &vec) ||
+	    pcl_scn_arg_uint(s, &argv[2], ~0ul >> 1, &want)) {
+		put_device(&pdev->dev);
+		return -EINVAL;
+	}
+	virq = pci_irq_vector(pdev, (unsigned int)vec);
+	for (unsigned int c = 0; virq > 0 && c < PCL_MAX_CPUS; c++)
+		have += kstat_irqs_cpu((unsigned int)virq, c);
+	if (virq <= 0)
+		pcl_scn_fail(s, "%s: no vector %lu allocated", argv[0].word, vec);
+	else if (have != want)
+		pcl_scn_fail(s, "%s: vector %lu (IRQ %d) took %lu interrupts, expected %lu",
+			     argv[0].word, vec, virq, have, want);
+	else
+		pcl_scn_pass(s);
+	put_device(&pdev->dev);
+	return 0;
+}
+
+/* expect-its [HOST] prepares=N teardowns=N tables=N lpis=N */
+static int verb_expect_its(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	static const char *const keys[] = { "prepares", "teardowns", "tables", "lpis" };
+	struct pci_host_bridge *h;
+	struct pcl_its_stats st;
+	int from = argc && !argv[0].key ? 1 : 0;
+
+	h = pcl_pci_host_find(from ? argv[0].word : "pci0");
+	if (!h)
+		return pcl_scn_input_error(s, from ? &argv[0] : NULL,
+					   "no host bridge '%s'", from ? argv[0].word : "pci0");
+	pcl_its_stats(h->its, &st);
+	for (int i = from; i < argc; i++) {
+		unsigned long want, have;
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			if (argv[i].key && !strcmp(argv[i].key, keys[k]))
+				break;
+		if (k == ARRAY_SIZE(keys))
+			return pcl_scn_input_error(s, &argv[i],
+				"expected prepares=, teardowns=, tables= or lpis=");
+		if (pcl_scn_arg_uint(s, &argv[i], ~0ul >> 1, &want))
+			return -EINVAL;
+		have = k == 0 ? st.prepares : k == 1 ? st.teardowns :
+		       k == 2 ? st.tables : st.lpis_mapped;
+		if (have != want)
+			pcl_scn_fail(s, "ITS of %s: %s %lu, expected %lu", h->name,
+				     keys[k], have, want);
+		else
+			pcl_scn_pass(s);
+	}
+	return 0;
+}
+
+/* interrupts: the /proc/interrupts-style table */
+static int verb_interrupts(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	pcl_irq_show(pcl_scn_out(s));
+	return 0;
+}
+
+/* irqdomains [dot] */
+static int verb_irqdomains(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	if (argc && strcmp(argv[0].word, "dot"))
+		return pcl_scn_input_error(s, &argv[0], "expected 'dot' or nothing");
+	pcl_irq_domains_show(pcl_scn_out(s), argc > 0);
+	return 0;
+}
+
 static void pci_teardown(struct pcl_scn *s)
 {
 	pcl_pci_remove_all();
@@ -401,6 +503,11 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "reset", "DEV", "pci_reset_function(): FLR with config access blocked", 1, 1, verb_reset },
 	{ "power", "DEV d0|d3hot", "pci_set_power_state()", 2, 2, verb_power },
 	{ "yank", "DEV", "surprise-remove the hardware: reads all ones, writes dropped", 1, 1, verb_yank },
+	{ "raise", "DEV [vector=N] [count=N]", "the device signals an interrupt (MSI-X, MSI or INTx, as enabled)", 1, 3, verb_raise },
+	{ "expect-irqs", "DEV VECTOR N", "the vector's IRQ was handled exactly N times", 3, 3, verb_expect_irqs },
+	{ "expect-its", "[HOST] prepares=N teardowns=N tables=N lpis=N", "the ITS's msi_prepare/msi_teardown counts, live tables, mapped LPIs", 1, 5, verb_expect_its },
+	{ "interrupts", "", "a /proc/interrupts-style table", 0, 0, verb_interrupts },
+	{ "irqdomains", "[dot]", "the IRQ domain hierarchy (as Graphviz dot)", 0, 1, verb_irqdomains },
 };
 
 void pcl_pci_scenario_init(void)
