@@ -53,12 +53,13 @@ done
 "$PCILAB" run >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "run without a file: exit not 2"
 "$PCILAB" run /nonexistent.scn >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "missing file: exit not 2"
 
-# The real lspci reads back the state a driver left (pci-good on the nvme
-# model: enabled, bus master, INTx off for its binding; 32 MSI-X vectors).
+# The real lspci reads back the state a driver left (nvme-lite on the
+# nvme model: enabled, bus master, INTx off, MSI-X enabled with all 32
+# vectors, unmasked).
 if [ -x /usr/bin/lspci ]; then
 	out=$("$PCILAB" lspci scenarios/machine-q35.scn -vv -s 01:00.0 2>&1)
-	for want in "Mem+ BusMaster+" "DisINTx+" "MSI-X: Enable- Count=32" \
-		    "Kernel driver in use: pci-good"; do
+	for want in "Mem+ BusMaster+" "DisINTx+" "MSI-X: Enable+ Count=32 Masked-" \
+		    "Kernel driver in use: nvme-lite"; do
 		grep -qF -- "$want" <<<"$out" && ok || bad "pcilab lspci: lacks '$want'"
 	done
 	if diff <("$PCILAB" lspci scenarios/machine-q35.scn -xxx -s 00:05.0 2>&1 | sed 1d) \
@@ -68,6 +69,13 @@ if [ -x /usr/bin/lspci ]; then
 		bad "pcilab lspci -xxx of the cloned function differs from its dump"
 	fi
 fi
+
+# pcilab interrupts counts exactly what the devices raised.
+out=$("$PCILAB" interrupts scenarios/machine-q35.scn 2>&1)
+grep -qE "^ +[0-9]+: +7 +MSI +0-edge +nvme-lite queue" <<<"$out" && ok || bad "pcilab interrupts: vector 0 should show 7"
+grep -qE "^ +[0-9]+: +2 +MSI +5-edge +nvme-lite queue" <<<"$out" && ok || bad "pcilab interrupts: vector 5 should show 2"
+out=$("$PCILAB" irqdomains scenarios/machine-q35.scn --dot 2>&1)
+grep -qF '"MSI-0000:01:00.0" -> "ITS-pci0"' <<<"$out" && ok || bad "pcilab irqdomains --dot: no MSI domain under the ITS"
 
 echo "scenarios: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -52,6 +52,10 @@ static void usage(FILE *f)
 "                 build the machine a scenario describes, then decode it with the\n"
 "                 system's lspci (-F on a live dump), adding the bound driver\n"
 "                 (with -k or -v) and, with --devres, each device's devres\n"
+"  interrupts MACHINE.scn\n"
+"                 run the scenario, then print a /proc/interrupts-style table\n"
+"  irqdomains MACHINE.scn [--dot]\n"
+"                 run the scenario, then print the IRQ domain hierarchy\n"
 "  verbs          the scenario language's verbs\n"
 "  drivers        the driver modules scenarios can modprobe\n"
 "  checkers       the checkers and what each catches\n"
@@ -155,13 +159,20 @@ struct lspci_req {
 	char **argv;
 	bool devres;
 	int ret;
+	int what;		/* 0 lspci, 1 interrupts, 2 irqdomains */
+	bool dot;
 };
 
 static void lspci_at_end(void *arg)
 {
 	struct lspci_req *r = arg;
 
-	r->ret = pcl_pci_lspci(stdout, r->argc, r->argv, r->devres);
+	if (r->what == 1)
+		pcl_irq_show(stdout);
+	else if (r->what == 2)
+		pcl_irq_domains_show(stdout, r->dot);
+	else
+		r->ret = pcl_pci_lspci(stdout, r->argc, r->argv, r->devres);
 }
 
 /*
@@ -169,9 +180,9 @@ static void lspci_at_end(void *arg)
  * the scenario describes (running all of it), then decode it with the
  * system's lspci.
  */
-static int cmd_lspci(int argc, char **argv)
+static int cmd_lspci(int argc, char **argv, int what)
 {
-	struct lspci_req r = { 0, NULL, false, 0 };
+	struct lspci_req r = { 0, NULL, false, 0, what, false };
 	struct pcl_scn_opts o = { .out = NULL, .err = stderr, .quiet = true,
 				  .before_teardown = lspci_at_end, .arg = &r };
 	struct pcl_scn_result res;
@@ -179,14 +190,23 @@ static int cmd_lspci(int argc, char **argv)
 	int ret;
 
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: pcilab lspci MACHINE.scn [lspci options] [--devres]\n");
+		fprintf(stderr, "usage: pcilab %s MACHINE.scn%s\n", argv[0],
+			what == 0 ? " [lspci options] [--devres]" :
+			what == 2 ? " [--dot]" : "");
 		return 2;
 	}
 	for (int i = 2; i < argc && r.argc < (int)ARRAY_SIZE(args); i++) {
-		if (!strcmp(argv[i], "--devres"))
+		if (what == 0 && !strcmp(argv[i], "--devres")) {
 			r.devres = true;
-		else
+		} else if (what == 2 && !strcmp(argv[i], "--dot")) {
+			r.dot = true;
+		} else if (what == 0) {
 			args[r.argc++] = argv[i];
+		} else {
+			fprintf(stderr, "pcilab %s: unknown option '%s'\n",
+				argv[0], argv[i]);
+			return 2;
+		}
 	}
 	r.argv = args;
 	o.out = fopen("/dev/null", "w");
@@ -260,7 +280,11 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "lspci"))
-		return cmd_lspci(argc - 1, argv + 1);
+		return cmd_lspci(argc - 1, argv + 1, 0);
+	if (!strcmp(cmd, "interrupts"))
+		return cmd_lspci(argc - 1, argv + 1, 1);
+	if (!strcmp(cmd, "irqdomains"))
+		return cmd_lspci(argc - 1, argv + 1, 2);
 	if (!strcmp(cmd, "verbs")) {
 		pcl_scn_verbs_dump(stdout);
 		return 0;

@@ -40,6 +40,12 @@ struct cpu {
 static DEFINE_MUTEX(cpus_lock);
 static struct cpu *cpus[PCL_MAX_CPUS];
 static _Atomic unsigned int ncpus;
+static _Atomic unsigned int cpus_ever = 1;	/* columns of the table */
+
+unsigned int pcl__irq_cpus_shown(void)
+{
+	return atomic_load(&cpus_ever);
+}
 
 static void deliver(unsigned int irq)
 {
@@ -178,6 +184,8 @@ int pcl_cpus_start(unsigned int n)
 		cpus[i] = c;
 	}
 	atomic_store(&ncpus, n);
+	if (n > atomic_load(&cpus_ever))
+		atomic_store(&cpus_ever, n);
 	mutex_unlock(&cpus_lock);
 	return 0;
 }

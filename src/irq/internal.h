@@ -66,6 +66,9 @@ bool pcl__irq_wait_for_poll(struct irq_desc *desc);
 /* spurious.c */
 void pcl__note_interrupt(struct irq_desc *desc, irqreturn_t ret);
 
+/* cpu.c */
+unsigned int pcl__irq_cpus_shown(void);
+
 /* manage.c */
 void pcl__irq_wake_thread(struct irqaction *action);
 

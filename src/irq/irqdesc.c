@@ -214,8 +214,10 @@ static const char *flow_name(irq_flow_handler_t h)
 
 void pcl_irq_show(FILE *f)
 {
+	unsigned int ncpu = pcl__irq_cpus_shown();
+
 	fprintf(f, "     ");
-	for (unsigned int c = 0; c < PCL_MAX_CPUS; c++)
+	for (unsigned int c = 0; c < ncpu; c++)
 		fprintf(f, "       CPU%u", c);
 	fputc('\n', f);
 	mutex_lock(&sparse_lock);
@@ -235,7 +237,7 @@ void pcl_irq_show(FILE *f)
 						 a->name ? a->name : "-");
 		spin_unlock_irqrestore(&d->lock, flags);
 		fprintf(f, "%4u:", i);
-		for (unsigned int c = 0; c < PCL_MAX_CPUS; c++)
+		for (unsigned int c = 0; c < ncpu; c++)
 			fprintf(f, " %10lu", atomic_load(&d->kstat[c]));
 		fprintf(f, "  %-10s %6lu-%-8s %s\n",
 			d->irq_data.chip ? d->irq_data.chip->name : "none",

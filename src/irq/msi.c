@@ -69,6 +69,7 @@ static int msi_domain_alloc(struct irq_domain *d, unsigned int virq,
 			break;
 		md->hwirq[i] = hw;
 		irq_domain_set_mapping(md->parent->domain, hw, virq + i);
+		irq_domain_set_mapping(d, i, virq + i);
 		irq_set_hwirq(virq + i, i);
 		irq_set_chip_data(virq + i, md);
 		irq_set_chip_and_handler(virq + i, &msi_chip, handle_edge_irq);
@@ -78,6 +79,7 @@ static int msi_domain_alloc(struct irq_domain *d, unsigned int virq,
 	}
 	if (ret) {
 		while (i--) {
+			irq_domain_clear_mapping(d, i);
 			irq_domain_clear_mapping(md->parent->domain, md->hwirq[i]);
 			pops->free(md->parent->ctl, md->state, md->hwirq[i]);
 		}
@@ -92,6 +94,7 @@ static void msi_domain_free(struct irq_domain *d, unsigned int virq,
 
 	for (unsigned int i = 0; i < nr; i++) {
 		irq_domain_clear_mapping(md->parent->domain, md->hwirq[i]);
+		irq_domain_clear_mapping(d, i);
 		md->parent->ops->free(md->parent->ctl, md->state, md->hwirq[i]);
 	}
 }
