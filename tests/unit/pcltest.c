@@ -87,7 +87,10 @@ void check_contains_fmt(const char *file, int line, const char *hay,
 
 unsigned long fixture_begin(struct pcl_capture *cap)
 {
-	unsigned long live0 = pcl_kmem_live();
+	unsigned long live0;
+
+	rcu_barrier();		/* an earlier test's call_rcu() frees */
+	live0 = pcl_kmem_live();
 
 	pcl_capture_begin(cap);
 	return live0;
@@ -99,6 +102,9 @@ int fixture_end(const struct pcl_capture *cap, unsigned int expected_reports,
 	unsigned long live;
 	int ret = 0;
 
+	/* Memory freed with call_rcu() (IRQ descriptors, ...) is only gone
+	 * once the callbacks ran. */
+	rcu_barrier();
 	pcl_capture_end();
 	pcl_report_set_stream(stderr);
 	if (cap->n != expected_reports) {
