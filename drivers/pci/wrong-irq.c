@@ -34,24 +34,32 @@ static irqreturn_t vec_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-static int unmanaged_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+/* Private data, the device enabled and mastering: what every probe needs. */
+static struct vecs *vecs_setup(struct pci_dev *pdev)
 {
 	struct vecs *v = devm_kzalloc(&pdev->dev, sizeof(*v), GFP_KERNEL);
-	int ret;
 
 	if (!v)
-		return -ENOMEM;
-	ret = pcim_enable_device(pdev);
-	if (ret)
-		return ret;
+		return ERR_PTR(-ENOMEM);
+	if (pcim_enable_device(pdev))
+		return ERR_PTR(-EIO);
 	pci_set_master(pdev);
+	pci_set_drvdata(pdev, v);
+	return v;
+}
+
+static int unmanaged_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vecs *v = vecs_setup(pdev);
+
+	if (IS_ERR(v))
+		return (int)PTR_ERR(v);
 	v->nvec = pci_alloc_irq_vectors(pdev, NVEC, NVEC, PCI_IRQ_MSIX);
 	if (v->nvec < 0)
 		return v->nvec;
 	for (int i = 0; i < v->nvec; i++)
 		request_irq((unsigned int)pci_irq_vector(pdev, (unsigned int)i),
 			    vec_irq, 0, "wrong-irq", &v->events[i]);
-	pci_set_drvdata(pdev, v);
 	return 0;
 }
 
@@ -97,15 +105,11 @@ module_pci_driver(fixed_free_vectors, "fixed twin: free_irq() first, then the ve
 
 static int devm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct vecs *v = devm_kzalloc(&pdev->dev, sizeof(*v), GFP_KERNEL);
+	struct vecs *v = vecs_setup(pdev);
 	int ret;
 
-	if (!v)
-		return -ENOMEM;
-	ret = pcim_enable_device(pdev);
-	if (ret)
-		return ret;
-	pci_set_master(pdev);
+	if (IS_ERR(v))
+		return (int)PTR_ERR(v);
 	v->nvec = pcim_alloc_irq_vectors(pdev, 1, NVEC, PCI_IRQ_ALL_TYPES);
 	if (v->nvec < 0)
 		return v->nvec;
@@ -116,7 +120,6 @@ static int devm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		if (ret)
 			return ret;
 	}
-	pci_set_drvdata(pdev, v);
 	return 0;
 }
 

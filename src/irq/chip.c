@@ -92,6 +92,14 @@ static void handled(struct irq_desc *desc)
 	wake_up(&desc->wait_for_threads);
 }
 
+/* Under desc->lock, in progress: run the actions with the lock dropped. */
+static void run_actions_locked(struct irq_desc *desc)
+{
+	spin_unlock(&desc->lock);
+	pcl__handle_irq_event(desc);
+	spin_lock(&desc->lock);
+}
+
 void handle_simple_irq(struct irq_desc *desc)
 {
 	spin_lock(&desc->lock);
@@ -99,9 +107,7 @@ void handle_simple_irq(struct irq_desc *desc)
 		spin_unlock(&desc->lock);
 		return;
 	}
-	spin_unlock(&desc->lock);
-	pcl__handle_irq_event(desc);
-	spin_lock(&desc->lock);
+	run_actions_locked(desc);
 	end_locked(desc);
 	spin_unlock(&desc->lock);
 	handled(desc);
@@ -119,9 +125,7 @@ void handle_edge_irq(struct irq_desc *desc)
 	}
 	do {
 		desc->pending = false;
-		spin_unlock(&desc->lock);
-		pcl__handle_irq_event(desc);
-		spin_lock(&desc->lock);
+		run_actions_locked(desc);
 	} while (desc->pending && !desc->depth && desc->action);
 	end_locked(desc);
 	spin_unlock(&desc->lock);
@@ -137,9 +141,7 @@ void handle_level_irq(struct irq_desc *desc)
 		spin_unlock(&desc->lock);
 		return;
 	}
-	spin_unlock(&desc->lock);
-	pcl__handle_irq_event(desc);
-	spin_lock(&desc->lock);
+	run_actions_locked(desc);
 	end_locked(desc);
 	if (!desc->depth && !atomic_load(&desc->threads_active))
 		pcl__irq_unmask(desc);
@@ -155,9 +157,7 @@ void handle_fasteoi_irq(struct irq_desc *desc)
 		spin_unlock(&desc->lock);
 		return;
 	}
-	spin_unlock(&desc->lock);
-	pcl__handle_irq_event(desc);
-	spin_lock(&desc->lock);
+	run_actions_locked(desc);
 	end_locked(desc);
 	irq_eoi(desc);
 	spin_unlock(&desc->lock);
