@@ -69,6 +69,8 @@ int irq_alloc_descs(unsigned int from, unsigned int cnt, const char *name)
 		return -EINVAL;
 	if (from == 0)
 		from = 1;		/* IRQ 0 is never handed out */
+	if (from > PCL_NR_IRQS - cnt)	/* and start + cnt must not wrap */
+		return -ENOSPC;
 	mutex_lock(&sparse_lock);
 	for (start = from; start + cnt <= PCL_NR_IRQS; start = i + 1) {
 		for (i = start; i < start + cnt && !descs[i]; i++)

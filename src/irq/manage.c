@@ -17,8 +17,15 @@ void pcl__irq_wake_thread(struct irqaction *a)
 {
 	if (!a->thread)
 		return;
+	/* One run serves every wake that comes before it starts (the
+	 * kernel's IRQTF_RUNTHREAD), so it is counted active once: else
+	 * threads_active never drops back to 0 and synchronize_irq() and
+	 * free_irq() wait forever. */
 	atomic_fetch_add(&a->desc->threads_active, 1);
-	atomic_store(&a->thread_pending, 1);
+	if (atomic_exchange(&a->thread_pending, 1)) {
+		atomic_fetch_sub(&a->desc->threads_active, 1);
+		return;
+	}
 	wake_up(&a->thread_wq);
 }
 
@@ -286,7 +293,11 @@ void enable_irq(unsigned int irq)
 	}
 	if (!--desc->depth) {
 		pcl__irq_unmask(desc);
-		replay = desc->pending && desc->action;
+		/* Only an edge is latched while disabled; a level interrupt
+		 * that still matters is still asserted and raised again. */
+		replay = desc->pending && desc->action &&
+			 desc->handle_irq == handle_edge_irq;
+		desc->pending = false;
 	}
 	spin_unlock_irqrestore(&desc->lock, flags);
 	if (replay)		/* an edge that came while disabled */
