@@ -36,7 +36,11 @@ struct cpu {
 	bool stop;
 };
 
-/* cpus_lock serialises start/stop; ncpus is read locklessly by raisers. */
+/*
+ * cpus_lock serialises start/stop; ncpus is read locklessly by raisers,
+ * so pcl_cpus_stop() must not race with pcl_irq_raise(): stop the
+ * raisers (the emulated devices, the test threads) first.
+ */
 static DEFINE_MUTEX(cpus_lock);
 static struct cpu *cpus[PCL_MAX_CPUS];
 static _Atomic unsigned int ncpus;
@@ -49,9 +53,15 @@ unsigned int pcl__irq_cpus_shown(void)
 
 static void deliver(unsigned int irq)
 {
+	struct pcl_context *c = pcl_ctx();
+	int cpu = c->cpu;
+
+	if (cpu < 0)
+		c->cpu = 0;	/* inline delivery happens "on CPU 0" */
 	pcl_hardirq_enter();
 	generic_handle_irq(irq);
 	pcl_hardirq_exit();
+	c->cpu = cpu;
 }
 
 void pcl_irq_poll(void)

@@ -41,11 +41,15 @@ static int irq_thread(void *data)
 					 kthread_should_stop());
 		if (atomic_exchange(&a->thread_pending, 0)) {
 			a->thread_fn((int)desc->irq_data.irq, a->dev_id);
-			if (a->flags & IRQF_ONESHOT) {
+			/* A line kept masked while the thread ran (IRQF_ONESHOT,
+			 * or a level line whose flow saw the thread pending)
+			 * is unmasked once the thread is done. */
+			{
 				unsigned long flags;
 
 				spin_lock_irqsave(&desc->lock, flags);
-				if (!desc->depth && desc->masked)
+				if (!desc->depth && desc->masked &&
+				    atomic_load(&desc->threads_active) == 1)
 					pcl__irq_unmask(desc);
 				spin_unlock_irqrestore(&desc->lock, flags);
 			}
