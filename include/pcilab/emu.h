@@ -38,7 +38,9 @@ struct pcl_emu_model_ops {
 	/* A config write overlapping [off, off + len) was applied. */
 	void (*cfg_written)(struct pcl_emu_fn *fn, unsigned int off,
 			    unsigned int len, uint32_t val);
-	/* BAR MMIO; without these the BAR is plain memory. */
+	/* BAR MMIO; without these the BAR is plain memory.  With @mmio_claim,
+	 * only the offsets it claims go to the hooks, the rest is memory. */
+	bool (*mmio_claim)(struct pcl_emu_fn *fn, int bar, uint64_t off);
 	uint64_t (*mmio_read)(struct pcl_emu_fn *fn, int bar, uint64_t off,
 			      unsigned int size);
 	void (*mmio_write)(struct pcl_emu_fn *fn, int bar, uint64_t off,
@@ -187,6 +189,18 @@ void pcl_emu_set_irq_sink(struct pcl_emu_fn *fn,
  * disabled).
  */
 int pcl_emu_raise(struct pcl_emu_fn *fn, unsigned int vector);
+/**
+ * pcl_emu_vmd_doorbell() - a message written to a VMD-like bridge's MSI
+ * window (it is the MSI target of the bus behind it): address bits 14:12
+ * pick the bridge's own MSI-X vector, the data (the child's event) is
+ * queued in that vector's event FIFO (BAR0 + 0x1000 + 4 * vector; a read
+ * pops one, all ones when empty), and the vector is raised.
+ * Return: as pcl_emu_raise(), or -ENOSPC if the FIFO is full (dropped).
+ */
+int pcl_emu_vmd_doorbell(struct pcl_emu_fn *fn, uint64_t addr, uint32_t data);
+#define PCL_VMD_MSI_BASE	0xfee10000ull	/* + (vector << 12) */
+#define PCL_VMD_FIFO		0x1000		/* BAR0: 4 bytes per vector */
+
 /** pcl_emu_messages() - messages and INTx pulses sent so far. */
 unsigned long pcl_emu_messages(struct pcl_emu_fn *fn);
 
@@ -203,7 +217,10 @@ unsigned long pcl_emu_messages(struct pcl_emu_fn *fn);
  *   "nic"     Ethernet controller: PCIe with FLR, PM, MSI (4 vectors),
  *             MSI-X (8 vectors in BAR3), AER; BAR0 128 KiB, BAR3 16 KiB;
  *   "legacy"  a conventional PCI function with only INTx and an I/O BAR;
- *   "bridge"  a PCIe root port (type 1 header) with PM and MSI.
+ *   "bridge"  a PCIe root port (type 1 header) with PM and MSI;
+ *   "vmd"     a VMD-like bridge: PCIe, MSI-X (8 vectors) in BAR0, and per
+ *             vector an event FIFO the bus behind it fills
+ *             (pcl_emu_vmd_doorbell()).
  * Return: the function (sealed), or NULL for an unknown model.
  */
 struct pcl_emu_fn *pcl_emu_model_new(const char *model);

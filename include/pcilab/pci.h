@@ -71,6 +71,12 @@ struct pci_host_bridge {
 	uint64_t mem_next, io_next;	/* BAR address allocator */
 	struct pcl_its *its;		/* the MSI controller */
 	char its_name[48], intx_name[48];
+	/* A host bridge made by a driver (a VMD-like bridge): its MSI
+	 * parent and where its devices' messages go; NULL: the ITS. */
+	struct pcl_msi_parent *msi_parent;
+	void (*msi_write)(void *ctx, uint64_t addr, uint32_t data, uint16_t rid);
+	void *msi_ctx;
+	bool owned;			/* removed by its owner, not by teardown */
 	struct pcl_intx_ctl *intx;	/* the INTx controller: 4 lines */
 	struct list_head routes;	/* per function: where INTx goes */
 	uint8_t next_busnr;
@@ -417,6 +423,18 @@ struct pcl_emu_bus *pcl_pci_child_bus(struct pci_host_bridge *host,
  * devices (drivers bind).  Return: the number of devices added.
  */
 int pcl_pci_scan(struct pci_host_bridge *host);
+/**
+ * pcl_pci_host_new_child() - a host bridge a driver creates for the bus
+ * behind its device (a VMD-like bridge): its devices' MSI domains go under
+ * @parent and their messages to @msi_write(@ctx, ...).  The creator
+ * removes it (pcl_pci_host_remove) in its remove().  Context: process.
+ */
+struct pci_host_bridge *pcl_pci_host_new_child(const char *name, int domain,
+	struct pcl_msi_parent *parent,
+	void (*msi_write)(void *ctx, uint64_t addr, uint32_t data, uint16_t rid),
+	void *ctx);
+/** pcl_pci_host_remove() - unbind and delete its devices, free it. */
+void pcl_pci_host_remove(struct pci_host_bridge *h);
 /** pcl_pci_remove_all() - unbind and delete every device, free the machine. */
 void pcl_pci_remove_all(void);
 /** pcl_pci_find_dev() - by name ("0000:00:02.0" or "00:02.0"), referenced. */

@@ -510,6 +510,36 @@ struct rcu_head {
 	void (*func)(struct rcu_head *head);
 };
 
+/*
+ * RCU-protected lists: writers (serialised by their own lock) publish and
+ * unlink; readers walk with list_for_each_entry_rcu() inside
+ * rcu_read_lock().  An unlinked entry may be freed only after a grace
+ * period (call_rcu / kfree_rcu).
+ */
+static inline void list_add_tail_rcu(struct list_head *n, struct list_head *head)
+{
+	struct list_head *prev = head->prev;
+
+	n->next = head;
+	n->prev = prev;
+	__atomic_store_n(&prev->next, n, __ATOMIC_RELEASE);
+	head->prev = n;
+}
+
+static inline void list_del_rcu(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	__atomic_store_n(&e->prev->next, e->next, __ATOMIC_RELEASE);
+	/* e->next stays valid: a reader standing on @e walks on. */
+}
+
+#define list_for_each_entry_rcu(pos, head, member)			\
+	for (pos = list_entry(__atomic_load_n(&(head)->next, __ATOMIC_ACQUIRE), \
+			      __typeof__(*pos), member);		\
+	     &pos->member != (head);					\
+	     pos = list_entry(__atomic_load_n(&pos->member.next, __ATOMIC_ACQUIRE), \
+			      __typeof__(*pos), member))
+
 /**
  * synchronize_rcu() - wait until every read-side section that began
  * before the call has ended.  Context: process, outside any read-side

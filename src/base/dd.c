@@ -164,6 +164,11 @@ static void unbind_cleanup(struct device *dev)
 	dev->driver_data = NULL;
 
 	dev->owner = NULL;
+	/* What the binding freed with call_rcu()/kfree_rcu() is not a
+	 * leak: let those callbacks run first (one grace period, only when
+	 * some are queued). */
+	if (owner && pcl_rcu_pending())
+		rcu_barrier();
 	if (owner)
 		pcl_kmem_owner_close(owner, dev->bus->name);
 	dev->driver = NULL;

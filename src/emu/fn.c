@@ -307,7 +307,8 @@ static void function_reset_locked(struct pcl_emu_fn *fn)
 {
 	memcpy(fn->cfg, fn->reset_cfg, fn->cfg_size);
 	for (int i = 0; i < EMU_NBARS; i++)
-		if (fn->bars[i].mem && !(fn->ops && fn->ops->mmio_read))
+		if (fn->bars[i].mem &&
+		    !(fn->ops && fn->ops->mmio_read && !fn->ops->mmio_claim))
 			memset(fn->bars[i].mem, 0,
 			       fn->bars[i].size > EMU_BAR_STORE ? EMU_BAR_STORE
 							     : fn->bars[i].size);
@@ -402,13 +403,15 @@ uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
 			   unsigned int size)
 {
 	uint64_t ones = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1, v = 0;
-	bool decodes;
+	bool decodes, hooked;
 
 	if (!mmio_ok(fn, bar, off, size) || atomic_load(&fn->removed))
 		return ones;
+	hooked = fn->ops && fn->ops->mmio_read &&
+		 (!fn->ops->mmio_claim || fn->ops->mmio_claim(fn, bar, off));
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
-	if (decodes && !(fn->ops && fn->ops->mmio_read)) {
+	if (decodes && !hooked) {
 		if (!fn->bars[bar].mem || off + size > EMU_BAR_STORE) {
 			v = 0;
 		} else {
@@ -419,7 +422,7 @@ uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_unlock(&fn->lock);
 	if (!decodes)
 		return ones;
-	if (fn->ops && fn->ops->mmio_read)
+	if (hooked)
 		return fn->ops->mmio_read(fn, bar, off, size);
 	return v;
 }
@@ -427,18 +430,20 @@ uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
 void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 			unsigned int size, uint64_t val)
 {
-	bool decodes;
+	bool decodes, hooked;
 
 	if (!mmio_ok(fn, bar, off, size) || atomic_load(&fn->removed))
 		return;
+	hooked = fn->ops && fn->ops->mmio_write &&
+		 (!fn->ops->mmio_claim || fn->ops->mmio_claim(fn, bar, off));
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
-	if (decodes && !(fn->ops && fn->ops->mmio_write) &&
+	if (decodes && !hooked &&
 	    fn->bars[bar].mem && off + size <= EMU_BAR_STORE)
 		for (unsigned int i = 0; i < size; i++)
 			fn->bars[bar].mem[off + i] = (uint8_t)(val >> (8 * i));
 	pthread_mutex_unlock(&fn->lock);
-	if (decodes && fn->ops && fn->ops->mmio_write)
+	if (decodes && hooked)
 		fn->ops->mmio_write(fn, bar, off, size, val);
 	if (decodes && fn->msix_cap)
 		pcl__emu_irq_unmasked(fn);

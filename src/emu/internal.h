@@ -64,6 +64,9 @@ void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn);
 /* irq.c: a write touched MSI/MSI-X masking; fire what became unmasked. */
 void pcl__emu_irq_unmasked(struct pcl_emu_fn *fn);
 
+/* vmd.c */
+struct pcl_emu_fn *pcl__emu_vmd_new(void);
+
 /* BAR backing store is capped: models with bigger BARs implement MMIO. */
 #define EMU_BAR_STORE	(1u << 20)
 

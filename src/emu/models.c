@@ -118,6 +118,7 @@ static const struct {
 	{ "nic", nic },
 	{ "legacy", legacy },
 	{ "bridge", bridge },
+	{ "vmd", pcl__emu_vmd_new },
 };
 
 struct pcl_emu_fn *pcl_emu_model_new(const char *model)
@@ -136,5 +137,5 @@ struct pcl_emu_fn *pcl_emu_model_new(const char *model)
 
 const char *pcl_emu_model_names(void)
 {
-	return "nvme ahci nic legacy bridge";
+	return "nvme ahci nic legacy bridge vmd";
 }

@@ -152,6 +152,24 @@ struct pci_host_bridge *pcl_pci_host_find(const char *name)
 	return found;
 }
 
+struct pci_host_bridge *pcl_pci_host_new_child(const char *name, int domain,
+	struct pcl_msi_parent *parent,
+	void (*msi_write)(void *ctx, uint64_t addr, uint32_t data, uint16_t rid),
+	void *ctx)
+{
+	struct pci_host_bridge *h = pcl_pci_host_new(name, PCL_HOST_ECAM, domain);
+
+	if (IS_ERR(h))
+		return h;
+	h->msi_parent = parent;
+	h->msi_write = msi_write;
+	h->msi_ctx = ctx;
+	h->owned = true;
+	pcl_its_destroy(h->its);	/* its messages go to @parent instead */
+	h->its = NULL;
+	return h;
+}
+
 struct pci_host_bridge *pcl_pci_host_new(const char *name,
 					 enum pcl_host_kind kind, int domain)
 {

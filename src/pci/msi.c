@@ -161,13 +161,15 @@ static unsigned int msi_max(struct pci_dev *dev)
 static int ensure_domain(struct pci_dev *dev)
 {
 	unsigned int max = msix_table_size(dev);
+	struct pci_host_bridge *h = dev->bus->host;
 
 	if (msi_has_device_domain(&dev->dev))
 		return 0;
 	if (msi_max(dev) > max)
 		max = msi_max(dev);
 	return msi_create_device_domain(&dev->dev,
-					pcl_its_msi_parent(dev->bus->host->its),
+					h->msi_parent ? h->msi_parent
+						      : pcl_its_msi_parent(h->its),
 					rid_of(dev), max, &pci_msi_dev_ops);
 }
 

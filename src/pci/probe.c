@@ -50,7 +50,10 @@ static void route_msi(void *ctx, uint64_t addr, uint32_t data, uint16_t rid)
 {
 	struct pcl_irq_route *r = ctx;
 
-	pcl_its_doorbell(r->host->its, addr, data, rid);
+	if (r->host->msi_write)
+		r->host->msi_write(r->host->msi_ctx, addr, data, rid);
+	else
+		pcl_its_doorbell(r->host->its, addr, data, rid);
 }
 
 static void route_intx(void *ctx, unsigned int pin, bool asserted, uint16_t rid)
@@ -382,28 +385,51 @@ static void free_emu_bus(struct pcl_emu_bus *b, int depth)
 	}
 }
 
+void pcl_pci_host_remove(struct pci_host_bridge *h)
+{
+	might_sleep();
+	remove_bus_devices(h->bus);
+	mutex_lock(&pcl__pci_lock);
+	list_del_init(&h->node);
+	mutex_unlock(&pcl__pci_lock);
+	free_emu_bus(h->hw, 0);
+	pcl_its_destroy(h->its);
+	pcl_intx_destroy(h->intx);
+	while (!list_empty(&h->routes)) {
+		struct pcl_irq_route *r = list_first_entry(&h->routes,
+				struct pcl_irq_route, node);
+
+		list_del_init(&r->node);
+		kfree(r);
+	}
+	kfree(h->hw);
+	kfree(h->bus);
+	kfree(h);
+}
+
+/*
+ * Newest host first; hosts a driver owns (the bus behind a VMD-like
+ * bridge) go when their owner unbinds, which removing its host does.
+ */
 void pcl_pci_remove_all(void)
 {
-	struct pci_host_bridge *h, *tmp;
+	for (;;) {
+		struct pci_host_bridge *h, *victim = NULL;
 
-	list_for_each_entry_safe(h, tmp, &pcl__hosts, node) {
-		remove_bus_devices(h->bus);
 		mutex_lock(&pcl__pci_lock);
-		list_del_init(&h->node);
+		/* the newest unowned host; else whatever is left */
+		list_for_each_entry_reverse(h, &pcl__hosts, node)
+			if (!h->owned) {
+				victim = h;
+				break;
+			}
+		if (!victim && !list_empty(&pcl__hosts))
+			victim = list_last_entry(&pcl__hosts,
+						 struct pci_host_bridge, node);
 		mutex_unlock(&pcl__pci_lock);
-		free_emu_bus(h->hw, 0);
-		pcl_its_destroy(h->its);
-		pcl_intx_destroy(h->intx);
-		while (!list_empty(&h->routes)) {
-			struct pcl_irq_route *r = list_first_entry(&h->routes,
-					struct pcl_irq_route, node);
-
-			list_del_init(&r->node);
-			kfree(r);
-		}
-		kfree(h->hw);
-		kfree(h->bus);
-		kfree(h);
+		if (!victim)
+			break;
+		pcl_pci_host_remove(victim);
 	}
 }
 

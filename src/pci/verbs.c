@@ -446,6 +446,10 @@ static int verb_expect_its(struct pcl_scn *s, int argc, const struct pcl_scn_arg
 	if (!h)
 		return pcl_scn_input_error(s, from ? &argv[0] : NULL,
 					   "no host bridge '%s'", from ? argv[0].word : "pci0");
+	if (!h->its)
+		return pcl_scn_input_error(s, from ? &argv[0] : NULL,
+					   "host bridge '%s' has no ITS (its MSIs go to the bridge above it)",
+					   h->name);
 	pcl_its_stats(h->its, &st);
 	for (int i = from; i < argc; i++) {
 		unsigned long want, have;
