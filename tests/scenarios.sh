@@ -70,6 +70,15 @@ if [ -x /usr/bin/lspci ]; then
 	fi
 fi
 
+# MSI state a driver left, as the real lspci decodes it.
+if [ -x /usr/bin/lspci ]; then
+	out=$("$PCILAB" lspci tests/scenarios/pass/machine-msi.scn -vv -s 00:02.0 2>&1)
+	for want in "MSI: Enable+ Count=1/1 Maskable+ 64bit+" "Masking: 00000000" \
+		    "DisINTx+" "Kernel driver in use: msix-devm"; do
+		grep -qF -- "$want" <<<"$out" && ok || bad "pcilab lspci (MSI): lacks '$want'"
+	done
+fi
+
 # pcilab interrupts counts exactly what the devices raised.
 out=$("$PCILAB" interrupts scenarios/machine-q35.scn 2>&1)
 grep -qE "^ +[0-9]+: +7 +MSI +0-edge +nvme-lite queue" <<<"$out" && ok || bad "pcilab interrupts: vector 0 should show 7"
