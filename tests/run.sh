@@ -65,6 +65,10 @@ done
 
 if [ "$ONLY" != threaded ]; then
 	run_one "$B:scenarios" tests/scenarios.sh "$B/pcilab"
+else
+	# The scenarios that deliver interrupts on CPU threads.
+	run_one "$B:threaded-scenarios" "$B/pcilab" run --quiet \
+		scenarios/irq-cpu-threads.scn scenarios/irq-seed003-vmd.scn
 fi
 
 label=$(basename "$B")

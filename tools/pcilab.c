@@ -261,6 +261,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	pcl_base_scenario_init();
+	pcl_irq_scenario_init();
 	pcl_pci_scenario_init();
 	if (argc < 2) {
 		usage(stderr);

@@ -173,6 +173,9 @@ void pcl_cpus_stop(void);
 /** irq_set_affinity() - the CPU @irq is delivered to in CPU-thread mode. */
 int irq_set_affinity(unsigned int irq, unsigned int cpu);
 
+/** pcl_irq_scenario_init() - register the IRQ layer's scenario verbs. */
+void pcl_irq_scenario_init(void);
+
 /* ---- accounting ---- */
 
 /** kstat_irqs_cpu() - interrupts @irq took on @cpu. */
