@@ -26,6 +26,7 @@
 
 #define VMD_MAX_VECS	8
 #define VMD_MAX_EVENTS	2048
+#define VMD_MAX_INSTANCES 256	/* child hosts vmd0.. (domains 0x1000..) */
 
 struct vmd_child {
 	unsigned int virq;
@@ -67,7 +68,6 @@ static irqreturn_t vmd_irq(int irq, void *data)
 {
 	struct vmd_vector *v = data;
 	struct vmd *vmd = v->vmd;
-	irqreturn_t ret = IRQ_NONE;
 	uint32_t ev;
 
 	while ((ev = readl(vmd->regs + PCL_VMD_FIFO + 4 * v->index)) != 0xffffffffu) {
@@ -77,13 +77,19 @@ static irqreturn_t vmd_irq(int irq, void *data)
 		list_for_each_entry_rcu(c, &v->children, node) {
 			if (c->event == ev) {
 				generic_handle_irq(c->virq);
-				ret = IRQ_HANDLED;
 				break;
 			}
 		}
 		rcu_read_unlock();
 	}
-	return ret;
+	/*
+	 * Always handled, as Linux's vmd_irq(): under a flood one run pops
+	 * the events of many interrupts of this vector, and the runs after
+	 * it find the FIFO empty.  Counting those as unhandled made the
+	 * spurious detector disable the vector - every child on it - as
+	 * "nobody cared".  Each child's own IRQ accounts for its interrupts.
+	 */
+	return IRQ_HANDLED;
 }
 
 /* ---- the MSI parent of the child bus ---- */
@@ -215,7 +221,6 @@ static void vmd_remove_domain(void *data)
 
 static int vmd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	static atomic_t instances = ATOMIC_INIT(0);
 	struct vmd *vmd;
 	int nvec, ret;
 
@@ -258,11 +263,16 @@ static int vmd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vmd->parent.ops = &vmd_msi_ops;
 	vmd->parent.ctl = vmd;
 	vmd->parent.domain = vmd->domain;
-	snprintf(vmd->host_name, sizeof(vmd->host_name), "vmd%d",
-		 atomic_inc_return(&instances) - 1);
-	vmd->child_host = pcl_pci_host_new_child(vmd->host_name,
-			0x1000 + atomic_read(&instances) - 1,
-			&vmd->parent, vmd_msi_write, vmd);
+	/* The lowest free instance: name and domain come from one number,
+	 * and a bridge bound again gets its host back.  Taken atomically:
+	 * a name or domain in use is -EEXIST. */
+	for (int i = 0; i < VMD_MAX_INSTANCES; i++) {
+		snprintf(vmd->host_name, sizeof(vmd->host_name), "vmd%d", i);
+		vmd->child_host = pcl_pci_host_new_child(vmd->host_name,
+				0x1000 + i, &vmd->parent, vmd_msi_write, vmd);
+		if (PTR_ERR(vmd->child_host) != -EEXIST)
+			break;
+	}
 	if (IS_ERR(vmd->child_host))
 		return (int)PTR_ERR(vmd->child_host);
 	pci_set_drvdata(pdev, vmd);

@@ -157,7 +157,9 @@ void synchronize_irq(unsigned int irq);
  * (the default): handled now, on this thread, in hard-IRQ context, as CPU
  * 0 - unless this thread has interrupts disabled, in which case it is
  * pending until pcl_irq_poll() on this thread.  CPU-thread mode: queued to
- * its CPU's thread.  Context: any.
+ * its CPU's thread; a full queue makes the raiser wait for room, unless it
+ * is in atomic context: then the IRQ is latched and delivered once, however
+ * often it is raised until then.  Context: any.
  */
 void pcl_irq_raise(unsigned int irq);
 /** pcl_irq_poll() - deliver this thread's pending interrupts now, if its

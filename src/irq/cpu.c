@@ -33,8 +33,15 @@ struct cpu {
 	pthread_cond_t q_more, q_room;
 	unsigned int q[CPU_QUEUE];
 	unsigned int head, tail;
+	/* Raised in atomic context while the queue was full: latched, as an
+	 * interrupt controller's pending bit - delivered once, however often
+	 * it was raised meanwhile.  Under q_lock. */
+	unsigned long latched[PCL_NR_IRQS / (8 * sizeof(unsigned long))];
+	unsigned int nlatched;
 	bool stop;
 };
+
+#define LATCH_BITS	(8 * sizeof(unsigned long))
 
 /*
  * cpus_lock serialises start/stop; ncpus is read locklessly by raisers,
@@ -89,16 +96,53 @@ static unsigned int affinity_of(unsigned int irq)
 	return cpu;
 }
 
+/*
+ * A raiser that may sleep waits for room in a full queue.  One in atomic
+ * context must not: it may hold a lock the CPU needs before it can make
+ * room (request_irq() unmasking a vector under desc->lock, the device
+ * sending its pending message, while the CPU's demultiplexer waits for
+ * that desc->lock) - so its interrupt is latched instead.
+ */
 static void enqueue(struct cpu *c, unsigned int irq)
 {
+	bool may_wait = !pcl_in_atomic();
+
 	pthread_mutex_lock(&c->q_lock);
-	while (c->tail - c->head == CPU_QUEUE && !c->stop)
+	while (may_wait && c->tail - c->head == CPU_QUEUE && !c->stop)
 		pthread_cond_wait(&c->q_room, &c->q_lock);
 	if (!c->stop) {
-		c->q[c->tail++ % CPU_QUEUE] = irq;
+		if (c->tail - c->head < CPU_QUEUE) {
+			c->q[c->tail++ % CPU_QUEUE] = irq;
+		} else if (irq < PCL_NR_IRQS) {
+			unsigned long *w = &c->latched[irq / LATCH_BITS];
+			unsigned long bit = 1ul << (irq % LATCH_BITS);
+
+			if (!(*w & bit)) {
+				*w |= bit;
+				c->nlatched++;
+			}
+		}
 		pthread_cond_signal(&c->q_more);
 	}
 	pthread_mutex_unlock(&c->q_lock);
+}
+
+/* Under q_lock, nlatched > 0: take one latched interrupt. */
+static unsigned int take_latched(struct cpu *c)
+{
+	for (unsigned int w = 0; w < ARRAY_SIZE(c->latched); w++) {
+		unsigned long bits = c->latched[w];
+
+		if (bits) {
+			unsigned int b = (unsigned int)__builtin_ctzl(bits);
+
+			c->latched[w] = bits & ~(1ul << b);
+			c->nlatched--;
+			return w * LATCH_BITS + b;
+		}
+	}
+	c->nlatched = 0;	/* not reached: the count was wrong */
+	return 0;
 }
 
 void pcl_irq_raise(unsigned int irq)
@@ -131,14 +175,17 @@ static int cpu_thread(void *data)
 		unsigned int irq;
 
 		pthread_mutex_lock(&c->q_lock);
-		while (c->head == c->tail && !c->stop)
+		while (c->head == c->tail && !c->nlatched && !c->stop)
 			pthread_cond_wait(&c->q_more, &c->q_lock);
-		if (c->head == c->tail) {	/* stopping, queue drained */
+		if (c->nlatched) {
+			irq = take_latched(c);
+		} else if (c->head != c->tail) {
+			irq = c->q[c->head++ % CPU_QUEUE];
+			pthread_cond_signal(&c->q_room);
+		} else {		/* stopping, queue drained */
 			pthread_mutex_unlock(&c->q_lock);
 			break;
 		}
-		irq = c->q[c->head++ % CPU_QUEUE];
-		pthread_cond_signal(&c->q_room);
 		pthread_mutex_unlock(&c->q_lock);
 		deliver(irq);
 	}

@@ -165,8 +165,11 @@ void irq_set_chip_and_handler(unsigned int irq, const struct irq_chip *chip,
 		return;
 	spin_lock_irqsave(&d->lock, flags);
 	d->irq_data.chip = chip;
+	/* generic_handle_irq() reads it without the lock: the descriptor is
+	 * published before its domain sets it up, and a demultiplexer may
+	 * already hand it an interrupt (seed 003). */
 	if (handle)
-		d->handle_irq = handle;
+		__atomic_store_n(&d->handle_irq, handle, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&d->lock, flags);
 }
 
