@@ -209,6 +209,9 @@ struct irq_domain_ops {
 	void (*free)(struct irq_domain *d, unsigned int virq, unsigned int nr);
 	int (*activate)(struct irq_domain *d, struct irq_data *irqd);
 	void (*deactivate)(struct irq_domain *d, struct irq_data *irqd);
+	/* A firmware-style specifier (@spec, @n cells) to a hwirq. */
+	int (*translate)(struct irq_domain *d, const uint32_t *spec,
+			 unsigned int n, unsigned long *hwirq);
 };
 
 /**
@@ -244,6 +247,12 @@ int irq_domain_set_mapping(struct irq_domain *d, unsigned long hwirq,
 			   unsigned int virq);
 void irq_domain_clear_mapping(struct irq_domain *d, unsigned long hwirq);
 unsigned int irq_find_mapping(struct irq_domain *d, unsigned long hwirq);
+/**
+ * irq_domain_translate() - @spec to the virq already mapped for it in @d.
+ * Return: the virq, or -EINVAL (no translate op, bad spec) / -ENOENT.
+ */
+int irq_domain_translate(struct irq_domain *d, const uint32_t *spec,
+			 unsigned int n);
 /** pcl_irq_domains_show() - the hierarchy, as text or Graphviz dot. */
 void pcl_irq_domains_show(FILE *f, bool dot);
 
@@ -343,6 +352,8 @@ struct pcl_intx_ctl *pcl_intx_create(const char *name, unsigned int lines);
 void pcl_intx_destroy(struct pcl_intx_ctl *ctl);
 /** pcl_intx_line_irq() - the virq of line @line. */
 unsigned int pcl_intx_line_irq(struct pcl_intx_ctl *ctl, unsigned int line);
+/** pcl_intx_domain() - the controller's domain (translate: <line>). */
+struct irq_domain *pcl_intx_domain(struct pcl_intx_ctl *ctl);
 /** pcl_intx_set() - a device drives @line; asserting raises it. */
 void pcl_intx_set(struct pcl_intx_ctl *ctl, unsigned int line, bool asserted);
 

@@ -197,6 +197,18 @@ int irq_domain_free_irqs(unsigned int virq, unsigned int nr)
 	return irq_free_descs(virq, nr);
 }
 
+int irq_domain_translate(struct irq_domain *d, const uint32_t *spec,
+			 unsigned int n)
+{
+	unsigned long hwirq;
+	unsigned int virq;
+
+	if (!d || !d->ops->translate || d->ops->translate(d, spec, n, &hwirq))
+		return -EINVAL;
+	virq = irq_find_mapping(d, hwirq);
+	return virq ? (int)virq : -ENOENT;
+}
+
 void pcl_irq_domains_show(FILE *f, bool dot)
 {
 	struct irq_domain *d;

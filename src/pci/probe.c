@@ -88,7 +88,13 @@ int pcl__pci_route_irqs(struct pci_dev *dev)
 			d = d->bus->self;
 		}
 		r->line = (PCI_SLOT(d->devfn) + pin - 1) % 4;
-		dev->irq = pcl_intx_line_irq(h->intx, r->line);
+		{
+			uint32_t spec = r->line;
+			int virq = irq_domain_translate(pcl_intx_domain(h->intx),
+							&spec, 1);
+
+			dev->irq = virq > 0 ? (unsigned int)virq : 0;
+		}
 	}
 	list_add_tail(&r->node, &h->routes);
 	sink.msi = route_msi;

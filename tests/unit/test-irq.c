@@ -1455,10 +1455,75 @@ static void test_irq_show_prints_a_line_per_irq_with_counts_chip_and_actions(voi
 	no_new_reports();
 }
 
+/* ---- domains: translate and the reverse map ---- */
+
+static int tr_one_cell(struct irq_domain *d, const uint32_t *spec,
+		       unsigned int n, unsigned long *hwirq)
+{
+	if (n != 1 || spec[0] >= 8)
+		return -EINVAL;
+	*hwirq = spec[0];
+	return 0;
+}
+
+static int tr_alloc(struct irq_domain *d, unsigned int virq, unsigned int nr,
+		    void *arg)
+{
+	for (unsigned int i = 0; i < nr; i++)
+		irq_domain_set_mapping(d, 3 + i, virq + i);	/* hwirq 3.. */
+	return 0;
+}
+
+static void tr_free(struct irq_domain *d, unsigned int virq, unsigned int nr)
+{
+	for (unsigned int i = 0; i < nr; i++)
+		irq_domain_clear_mapping(d, 3 + i);
+}
+
+static const struct irq_domain_ops tr_ops = {
+	.alloc = tr_alloc,
+	.free = tr_free,
+	.translate = tr_one_cell,
+};
+
+static const struct irq_domain_ops no_tr_ops = {
+	.alloc = tr_alloc,
+	.free = tr_free,
+};
+
+static void test_domain_translate_finds_the_mapped_virq(void **state)
+{
+	struct irq_domain *d = irq_domain_create("tr", &tr_ops, NULL, NULL, 8);
+	struct irq_domain *n = irq_domain_create("no-tr", &no_tr_ops, NULL, NULL, 8);
+	uint32_t spec[2] = { 3, 0 };
+	int virq;
+
+	assert_non_null(d);
+	assert_non_null(n);
+	virq = irq_domain_alloc_irqs(d, 2, NULL);
+	assert_true(virq > 0);
+	assert_int_equal(irq_domain_translate(d, spec, 1), virq);
+	spec[0] = 4;
+	assert_int_equal(irq_domain_translate(d, spec, 1), virq + 1);
+	assert_int_equal(irq_find_mapping(d, 4), (unsigned int)virq + 1);
+	spec[0] = 5;				/* valid, never mapped */
+	assert_int_equal(irq_domain_translate(d, spec, 1), -ENOENT);
+	spec[0] = 9;				/* out of range */
+	assert_int_equal(irq_domain_translate(d, spec, 1), -EINVAL);
+	spec[0] = 3;
+	assert_int_equal(irq_domain_translate(d, spec, 2), -EINVAL);
+	assert_int_equal(irq_domain_translate(n, spec, 1), -EINVAL);
+	assert_int_equal(irq_domain_free_irqs((unsigned int)virq, 2), 0);
+	assert_int_equal(irq_domain_translate(d, spec, 1), -ENOENT);
+	irq_domain_remove(d);
+	irq_domain_remove(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T_(test_domain_translate_finds_the_mapped_virq),
 		T_(test_alloc_descs_is_consecutive_first_fit_and_never_irq_0),
 		T_(test_alloc_descs_enospc_and_einval_at_the_edges),
 		T_(test_irq_to_desc_under_rcu_is_null_after_free_descs),
