@@ -197,3 +197,22 @@ pthread_t start_waker(struct waker *w)
 {
 	return start_thread(waker_thread, w);
 }
+
+void assert_new_reports(const struct pcl_capture *cap, unsigned int *mark,
+			enum pcl_checker chk, unsigned int n,
+			const char *needle)
+{
+	unsigned int got = cap->n - *mark;
+
+	if (got != n) {
+		print_error("%u new reports, expected %u:\n", got, n);
+		print_captured(cap);
+	}
+	assert_int_equal(got, n);
+	for (unsigned int i = *mark; i < cap->n && i < PCL_CAPTURE_MAX; i++)
+		assert_string_equal(pcl_checker_name(cap->r[i].checker),
+				    pcl_checker_name(chk));
+	if (n && needle)
+		assert_contains(cap->r[cap->n - 1].title, needle);
+	*mark = cap->n;
+}

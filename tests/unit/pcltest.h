@@ -114,4 +114,13 @@ struct waker {
 
 pthread_t start_waker(struct waker *w);
 
+/*
+ * assert_new_reports() - exactly @n reports arrived in @cap since *@mark,
+ * all from @chk (PCL_CHK_NR when @n is 0), the last with @needle in its
+ * title if given; then *@mark moves to the end.
+ */
+void assert_new_reports(const struct pcl_capture *cap, unsigned int *mark,
+			enum pcl_checker chk, unsigned int n,
+			const char *needle);
+
 #endif /* PCLTEST_H */

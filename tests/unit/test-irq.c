@@ -125,19 +125,7 @@ static int teardown(void **state)
  */
 static void new_reports(enum pcl_checker chk, unsigned int n, const char *needle)
 {
-	unsigned int got = cap.n - F.mark;
-
-	if (got != n) {
-		print_error("%u new reports, expected %u:\n", got, n);
-		print_captured(&cap);
-	}
-	assert_int_equal(got, n);
-	for (unsigned int i = F.mark; i < cap.n && i < PCL_CAPTURE_MAX; i++)
-		assert_string_equal(pcl_checker_name(cap.r[i].checker),
-				    pcl_checker_name(chk));
-	if (n && needle)
-		assert_contains(cap.r[cap.n - 1].title, needle);
-	F.mark = cap.n;
+	assert_new_reports(&cap, &F.mark, chk, n, needle);
 	F.expected_reports = cap.n;
 }
 
