@@ -370,6 +370,20 @@ char *devm_kstrdup(struct device *dev, const char *s, gfp_t gfp);
  * of @dev. */
 void devm_kfree(struct device *dev, const void *p);
 
+/*
+ * Deferred work, managed: cancelled (or the queue destroyed) at unbind,
+ * before the resources probe acquired earlier go.  Return: 0 or -errno.
+ */
+int devm_work_autocancel(struct device *dev, struct work_struct *w,
+			 work_func_t fn);
+int devm_delayed_work_autocancel(struct device *dev, struct delayed_work *dw,
+				 work_func_t fn);
+/** devm_alloc_workqueue() - destroyed (drained) at unbind.  NULL on failure. */
+struct workqueue_struct *devm_alloc_workqueue(struct device *dev,
+					      const char *name,
+					      unsigned int flags,
+					      int max_active);
+
 /** pcl_devres_count() - resources (not group markers) on @dev. */
 unsigned int pcl_devres_count(struct device *dev);
 /**

@@ -569,6 +569,108 @@ unsigned long pcl_rcu_grace_periods(void);
 unsigned long pcl_rcu_pending(void);
 
 /* ------------------------------------------------------------------ */
+/* Timers and deferred work                                             */
+/* ------------------------------------------------------------------ */
+
+/** jiffies: milliseconds since the process started (HZ = 1000). */
+unsigned long pcl_jiffies(void);
+#define jiffies	pcl_jiffies()
+
+/*
+ * struct timer_list - a callback at a time, run in soft-IRQ context on
+ * pcilab's timer thread.  Fields private but @function.
+ */
+struct timer_list {
+	void (*function)(struct timer_list *t);
+	unsigned long expires;		/* in jiffies */
+	struct list_head entry;		/* on the timer list, if pending */
+	bool pending;
+};
+
+void timer_setup(struct timer_list *t, void (*fn)(struct timer_list *t),
+		 unsigned int flags);
+/** mod_timer() - (re)arm for @expires (absolute jiffies).
+ * Return: 1 if it was pending, 0 if not.  Context: any. */
+int mod_timer(struct timer_list *t, unsigned long expires);
+/** del_timer() - disarm.  Return: 1 if it was pending. */
+int del_timer(struct timer_list *t);
+/** del_timer_sync() - disarm and wait for a running callback.
+ * Context: process (not from the timer's own callback). */
+int del_timer_sync(struct timer_list *t);
+#define timer_delete_sync	del_timer_sync
+bool timer_pending(const struct timer_list *t);
+
+struct workqueue_struct;
+struct work_struct;
+typedef void (*work_func_t)(struct work_struct *work);
+
+/* struct work_struct - Fields private but @func. */
+struct work_struct {
+	work_func_t func;
+	struct list_head entry;		/* on its queue, if pending */
+	struct workqueue_struct *wq;	/* where it was last queued */
+	bool pending;			/* under the queue's lock */
+};
+
+struct delayed_work {
+	struct work_struct work;
+	struct timer_list timer;
+	struct workqueue_struct *wq;
+};
+
+#define INIT_WORK(w, f)							\
+	do { (w)->func = (f); INIT_LIST_HEAD(&(w)->entry);		\
+	     (w)->wq = NULL; (w)->pending = false; } while (0)
+void pcl__init_delayed_work(struct delayed_work *dw, work_func_t fn);
+#define INIT_DELAYED_WORK(dw, f)	pcl__init_delayed_work((dw), (f))
+#define to_delayed_work(w)	container_of((w), struct delayed_work, work)
+
+/**
+ * alloc_workqueue() - a queue whose works run in process context on
+ * @max_active worker threads (0: 1; ordered when 1).  Context: process.
+ * Return: the queue, or NULL.
+ */
+struct workqueue_struct *alloc_workqueue(const char *name, unsigned int flags,
+					 int max_active);
+#define alloc_ordered_workqueue(name, flags) alloc_workqueue((name), (flags), 1)
+/** destroy_workqueue() - drain it (queued works run), stop its workers. */
+void destroy_workqueue(struct workqueue_struct *wq);
+/** The system queue behind schedule_work(), made on first use. */
+struct workqueue_struct *pcl_system_wq(void);
+#define system_wq	pcl_system_wq()
+
+/** queue_work() - Return: true if queued, false if it already was.
+ * Context: any. */
+bool queue_work(struct workqueue_struct *wq, struct work_struct *work);
+static inline bool schedule_work(struct work_struct *work)
+{
+	return queue_work(system_wq, work);
+}
+/** queue_delayed_work() - queue after @delay jiffies. Context: any. */
+bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
+			unsigned long delay);
+static inline bool schedule_delayed_work(struct delayed_work *dw,
+					 unsigned long delay)
+{
+	return queue_delayed_work(system_wq, dw, delay);
+}
+/** mod_delayed_work() - (re)arm for @delay from now. */
+bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
+		      unsigned long delay);
+/** flush_work() - wait until @work is neither queued nor running.
+ * Return: true if it had to wait.  Context: process. */
+bool flush_work(struct work_struct *work);
+/** cancel_work_sync() - unqueue, and wait for a running instance.
+ * Return: true if it was pending.  Context: process. */
+bool cancel_work_sync(struct work_struct *work);
+bool cancel_delayed_work_sync(struct delayed_work *dw);
+bool flush_delayed_work(struct delayed_work *dw);
+/** flush_workqueue() - wait until every work queued so far has run. */
+void flush_workqueue(struct workqueue_struct *wq);
+/** current_work() - the work the calling worker runs, or NULL. */
+struct work_struct *current_work(void);
+
+/* ------------------------------------------------------------------ */
 /* Memory                                                               */
 /* ------------------------------------------------------------------ */
 
