@@ -33,9 +33,36 @@ struct workqueue_struct {
 
 static __thread struct work_struct *tls_current_work;
 
+/*
+ * work->wq and dw->wq are set by queue_work() and queue_delayed_work()
+ * and read, unlocked, by flush and cancel on other threads: atomic.
+ */
+#define wq_get(p)	__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define wq_set(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
 struct work_struct *current_work(void)
 {
 	return tls_current_work;
+}
+
+/* Under wq->lock: is @work running on one of @wq's workers? */
+static bool running_locked(struct workqueue_struct *wq, struct work_struct *w)
+{
+	for (unsigned int i = 0; i < wq->nworkers; i++)
+		if (wq->running[i] == w)
+			return true;
+	return false;
+}
+
+/* Under wq->lock: the first queued work not running elsewhere, or NULL. */
+static struct work_struct *next_work_locked(struct workqueue_struct *wq)
+{
+	struct work_struct *w;
+
+	list_for_each_entry(w, &wq->queue, entry)
+		if (!running_locked(wq, w))
+			return w;
+	return NULL;
 }
 
 struct worker_arg {
@@ -54,11 +81,16 @@ static int worker_main(void *data)
 	for (;;) {
 		struct work_struct *w;
 
-		while (list_empty(&wq->queue) && !wq->stopping)
+		/*
+		 * A work is never run by two workers at once (the kernel's
+		 * non-reentrancy): one queued again while it runs waits
+		 * until it is done; its worker then takes it.
+		 */
+		while (!(w = next_work_locked(wq)) &&
+		       !(wq->stopping && list_empty(&wq->queue)))
 			pthread_cond_wait(&wq->more, &wq->lock);
-		if (list_empty(&wq->queue))
+		if (!w)
 			break;		/* stopping, drained */
-		w = list_first_entry(&wq->queue, struct work_struct, entry);
 		list_del_init(&w->entry);
 		w->pending = false;
 		wq->running[slot] = w;
@@ -72,6 +104,8 @@ static int worker_main(void *data)
 		wq->running[slot] = NULL;
 		wq->finished++;
 		pthread_cond_broadcast(&wq->done);
+		if (wq->stopping)	/* idle workers may be waiting to exit */
+			pthread_cond_broadcast(&wq->more);
 	}
 	pthread_mutex_unlock(&wq->lock);
 	return 0;
@@ -159,7 +193,7 @@ bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
 	pthread_mutex_lock(&wq->lock);
 	if (!work->pending && !wq->stopping) {
 		work->pending = true;
-		work->wq = wq;
+		wq_set(work->wq, wq);
 		list_add_tail(&work->entry, &wq->queue);
 		wq->queued++;
 		pthread_cond_signal(&wq->more);
@@ -169,18 +203,9 @@ bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
 	return queued;
 }
 
-/* Under wq->lock: is @work running on one of @wq's workers? */
-static bool running_locked(struct workqueue_struct *wq, struct work_struct *w)
-{
-	for (unsigned int i = 0; i < wq->nworkers; i++)
-		if (wq->running[i] == w)
-			return true;
-	return false;
-}
-
 bool flush_work(struct work_struct *work)
 {
-	struct workqueue_struct *wq = work->wq;
+	struct workqueue_struct *wq = wq_get(work->wq);
 	bool waited = false;
 
 	might_sleep();
@@ -199,21 +224,37 @@ bool flush_work(struct work_struct *work)
 
 bool cancel_work_sync(struct work_struct *work)
 {
-	struct workqueue_struct *wq = work->wq;
-	bool was = false;
+	struct workqueue_struct *wq = wq_get(work->wq);
+	bool was = false, claimed = false;
 
 	might_sleep();
 	if (!wq)
 		return false;
 	pthread_mutex_lock(&wq->lock);
-	if (work->pending) {
+	/*
+	 * Claim @work as the kernel does: leave it marked pending but off
+	 * the queue while we wait, so that queue_work() (from its own
+	 * function, say) fails until we are done.  Pending but off the
+	 * queue means another cancel has claimed it: wait for that one.
+	 */
+	while (work->pending && list_empty(&work->entry) &&
+	       current_work() != work)
+		pthread_cond_wait(&wq->done, &wq->lock);
+	if (work->pending && !list_empty(&work->entry)) {
 		list_del_init(&work->entry);
-		work->pending = false;
 		wq->finished++;		/* it will never run: count it done */
 		was = true;
+		claimed = true;
+	} else if (!work->pending) {
+		work->pending = true;
+		claimed = true;
 	}
 	while (running_locked(wq, work) && current_work() != work)
 		pthread_cond_wait(&wq->done, &wq->lock);
+	if (claimed) {
+		work->pending = false;
+		pthread_cond_broadcast(&wq->done);
+	}
 	pthread_mutex_unlock(&wq->lock);
 	return was;
 }
@@ -238,7 +279,7 @@ static void delayed_work_timer_fn(struct timer_list *t)
 {
 	struct delayed_work *dw = container_of(t, struct delayed_work, timer);
 
-	queue_work(dw->wq, &dw->work);
+	queue_work(wq_get(dw->wq), &dw->work);
 }
 
 void pcl__init_delayed_work(struct delayed_work *dw, work_func_t fn)
@@ -255,8 +296,8 @@ bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
 		return queue_work(wq, &dw->work);
 	if (timer_pending(&dw->timer))
 		return false;
-	dw->wq = wq;
-	dw->work.wq = wq;
+	wq_set(dw->wq, wq);
+	wq_set(dw->work.wq, wq);
 	mod_timer(&dw->timer, jiffies + delay);
 	return true;
 }
@@ -266,8 +307,8 @@ bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
 {
 	bool was = del_timer(&dw->timer);
 
-	dw->wq = wq;
-	dw->work.wq = wq;
+	wq_set(dw->wq, wq);
+	wq_set(dw->work.wq, wq);
 	if (!delay)
 		return queue_work(wq, &dw->work) || was;
 	mod_timer(&dw->timer, jiffies + delay);
@@ -276,14 +317,19 @@ bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw,
 
 bool cancel_delayed_work_sync(struct delayed_work *dw)
 {
-	bool was = del_timer_sync(&dw->timer);
+	bool was = false;
 
-	return cancel_work_sync(&dw->work) || was;
+	/* until its function stops re-arming it (a poller) */
+	do {
+		was |= del_timer_sync(&dw->timer);
+		was |= cancel_work_sync(&dw->work);
+	} while (timer_pending(&dw->timer));
+	return was;
 }
 
 bool flush_delayed_work(struct delayed_work *dw)
 {
 	if (del_timer_sync(&dw->timer))
-		queue_work(dw->wq, &dw->work);
+		queue_work(wq_get(dw->wq), &dw->work);
 	return flush_work(&dw->work);
 }
