@@ -427,10 +427,28 @@ uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	return v;
 }
 
+/* Under fn->lock: does a write at @bar+@off touch the MSI-X table? */
+static bool hits_msix_table(struct pcl_emu_fn *fn, int bar, uint64_t off,
+			    unsigned int size)
+{
+	uint32_t table, nvec;
+	uint64_t start;
+
+	if (!fn->msix_cap)
+		return false;
+	table = get_le(fn->cfg, fn->msix_cap + PCI_MSIX_TABLE, 4);
+	nvec = (get_le(fn->cfg, fn->msix_cap + PCI_MSIX_FLAGS, 2) &
+		PCI_MSIX_FLAGS_QSIZE) + 1u;
+	start = table & ~(uint32_t)PCI_MSIX_BIR_MASK;
+	return (int)(table & PCI_MSIX_BIR_MASK) == bar &&
+	       overlaps((unsigned int)off, size, (unsigned int)start,
+			nvec * PCI_MSIX_ENTRY_SIZE);
+}
+
 void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 			unsigned int size, uint64_t val)
 {
-	bool decodes, hooked;
+	bool decodes, hooked, table;
 
 	if (!mmio_ok(fn, bar, off, size) || atomic_load(&fn->removed))
 		return;
@@ -438,6 +456,7 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 		 (!fn->ops->mmio_claim || fn->ops->mmio_claim(fn, bar, off));
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
+	table = decodes && hits_msix_table(fn, bar, off, size);
 	if (decodes && !hooked &&
 	    fn->bars[bar].mem && off + size <= EMU_BAR_STORE)
 		for (unsigned int i = 0; i < size; i++)
@@ -445,7 +464,7 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_unlock(&fn->lock);
 	if (decodes && hooked)
 		fn->ops->mmio_write(fn, bar, off, size, val);
-	if (decodes && fn->msix_cap)
+	if (table)		/* an entry may have been unmasked */
 		pcl__emu_irq_unmasked(fn);
 }
 

@@ -152,12 +152,17 @@ struct pci_host_bridge *pcl_pci_host_find(const char *name)
 	return found;
 }
 
+static struct pci_host_bridge *host_create(const char *name,
+					   enum pcl_host_kind kind, int domain,
+					   bool with_its);
+
 struct pci_host_bridge *pcl_pci_host_new_child(const char *name, int domain,
 	struct pcl_msi_parent *parent,
 	void (*msi_write)(void *ctx, uint64_t addr, uint32_t data, uint16_t rid),
 	void *ctx)
 {
-	struct pci_host_bridge *h = pcl_pci_host_new(name, PCL_HOST_ECAM, domain);
+	/* No ITS: its messages go to @parent. */
+	struct pci_host_bridge *h = host_create(name, PCL_HOST_ECAM, domain, false);
 
 	if (IS_ERR(h))
 		return h;
@@ -165,13 +170,18 @@ struct pci_host_bridge *pcl_pci_host_new_child(const char *name, int domain,
 	h->msi_write = msi_write;
 	h->msi_ctx = ctx;
 	h->owned = true;
-	pcl_its_destroy(h->its);	/* its messages go to @parent instead */
-	h->its = NULL;
 	return h;
 }
 
 struct pci_host_bridge *pcl_pci_host_new(const char *name,
 					 enum pcl_host_kind kind, int domain)
+{
+	return host_create(name, kind, domain, true);
+}
+
+static struct pci_host_bridge *host_create(const char *name,
+					   enum pcl_host_kind kind, int domain,
+					   bool with_its)
 {
 	struct pci_host_bridge *h, *other;
 
@@ -218,9 +228,9 @@ struct pci_host_bridge *pcl_pci_host_new(const char *name,
 			return ERR_PTR(-EEXIST);
 		}
 	}
-	h->its = pcl_its_create(h->its_name, 0xfee00000ull);
+	h->its = with_its ? pcl_its_create(h->its_name, 0xfee00000ull) : NULL;
 	h->intx = pcl_intx_create(h->intx_name, 4);
-	if (!h->its || !h->intx) {
+	if ((with_its && !h->its) || !h->intx) {
 		mutex_unlock(&pcl__pci_lock);
 		pcl_its_destroy(h->its);
 		pcl_intx_destroy(h->intx);

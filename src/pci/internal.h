@@ -30,10 +30,10 @@ void pcl__residue_check(struct pci_dev *dev);
 void pcl__residue_free(struct pci_dev *dev);
 
 /* iomap.c */
-/* Revoke every mapping and release every region of @dev's binding;
- * Return: how many of each were left (for the residue report). */
-void pcl__iomap_count(struct pci_dev *dev, unsigned int *maps,
-		      unsigned int *regions, char *which, size_t len);
+/* Call @fn once per mapping and region @dev's binding left behind, with
+ * a description; under the iomap/region locks: @fn may only report. */
+void pcl__iomap_leftovers(struct pci_dev *dev,
+			  void (*fn)(struct pci_dev *dev, const char *what));
 void pcl__iomap_revoke_all(struct pci_dev *dev);
 
 /* msi.c */

@@ -323,35 +323,26 @@ void pcim_iounmap_region(struct pci_dev *dev, int bar)
 			   pci_name(dev), bar);
 }
 
-void pcl__iomap_count(struct pci_dev *dev, unsigned int *nm,
-		      unsigned int *nr, char *which, size_t len)
+void pcl__iomap_leftovers(struct pci_dev *dev,
+			  void (*fn)(struct pci_dev *dev, const char *what))
 {
-	size_t used = 0;
+	char what[96];
 
-	*nm = 0;
-	*nr = 0;
-	which[0] = '\0';
 	pthread_rwlock_rdlock(&iomap_lock);
 	for (size_t i = 0; i < nmaps; i++) {
 		if (!maps[i]->live || maps[i]->dev != dev)
 			continue;
-		(*nm)++;
-		if (used < len)
-			used += (size_t)snprintf(which + used, len - used,
-						 "%sBAR%d still mapped",
-						 used ? ", " : "", maps[i]->bar);
+		snprintf(what, sizeof(what), "BAR%d still mapped", maps[i]->bar);
+		fn(dev, what);
 	}
 	pthread_rwlock_unlock(&iomap_lock);
 	mutex_lock(&regions_lock);
 	for (int b = 0; b < PCI_NUM_RESOURCES; b++) {
 		if (!dev->resource[b].name)
 			continue;
-		(*nr)++;
-		if (used < len)
-			used += (size_t)snprintf(which + used, len - used,
-						 "%sBAR%d region still requested (by %s)",
-						 used ? ", " : "", b,
-						 dev->resource[b].name);
+		snprintf(what, sizeof(what), "BAR%d region still requested (by %s)",
+			 b, dev->resource[b].name);
+		fn(dev, what);
 	}
 	mutex_unlock(&regions_lock);
 }

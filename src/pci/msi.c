@@ -23,11 +23,6 @@ static uint16_t rid_of(struct pci_dev *dev)
 	return (uint16_t)(dev->bus->number << 8 | dev->devfn);
 }
 
-static struct pci_dev *to_pdev(struct device *dev)
-{
-	return to_pci_dev(dev);
-}
-
 /* Where MSI-X entry @i is, through the core's own access to the BAR. */
 static bool msix_entry(struct pci_dev *dev, unsigned int i, int *bar,
 		       uint64_t *off)
@@ -113,7 +108,7 @@ static void msi_write_msg(struct pci_dev *dev, unsigned int i,
 /* The MSI domain calls these for the type being set up. */
 static void dev_mask(struct device *d, unsigned int i, bool masked)
 {
-	struct pci_dev *dev = to_pdev(d);
+	struct pci_dev *dev = to_pci_dev(d);
 
 	if (dev->irq_type == PCI_IRQ_MSIX)
 		msix_mask(dev, i, masked);
@@ -124,7 +119,7 @@ static void dev_mask(struct device *d, unsigned int i, bool masked)
 static void dev_write_msg(struct device *d, unsigned int i,
 			  const struct msi_msg *m)
 {
-	struct pci_dev *dev = to_pdev(d);
+	struct pci_dev *dev = to_pci_dev(d);
 
 	if (dev->irq_type == PCI_IRQ_MSIX)
 		msix_write_msg(dev, i, m);

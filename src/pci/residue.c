@@ -68,6 +68,21 @@ static void residue(struct pci_dev *dev, const char *what)
 		   "residue after unbind: %s", what);
 }
 
+/* The bits a driver controls, and where the snapshot keeps each. */
+static const struct watched_bit {
+	const char *reg, *name;
+	size_t field;
+	uint16_t bit;
+} watched[] = {
+	{ "COMMAND", "Bus Master", offsetof(struct pcl_residue, command), PCI_COMMAND_MASTER },
+	{ "COMMAND", "INTx-disable", offsetof(struct pcl_residue, command), PCI_COMMAND_INTX_DISABLE },
+	{ "COMMAND", "SERR#", offsetof(struct pcl_residue, command), PCI_COMMAND_SERR },
+	{ "COMMAND", "Parity", offsetof(struct pcl_residue, command), PCI_COMMAND_PARITY },
+	{ "MSI", "Enable", offsetof(struct pcl_residue, msi_flags), PCI_MSI_FLAGS_ENABLE },
+	{ "MSI-X", "Enable", offsetof(struct pcl_residue, msix_flags), PCI_MSIX_FLAGS_ENABLE },
+	{ "MSI-X", "Function Mask", offsetof(struct pcl_residue, msix_flags), PCI_MSIX_FLAGS_MASKALL },
+};
+
 /* A bit the driver may change: report it if it differs from before. */
 static void cmp_bit(struct pci_dev *dev, const char *reg, const char *name,
 		    uint16_t before, uint16_t after, uint16_t bit)
@@ -84,8 +99,7 @@ static void cmp_bit(struct pci_dev *dev, const char *reg, const char *name,
 void pcl__residue_check(struct pci_dev *dev)
 {
 	struct pcl_residue *b = dev->residue, now;
-	unsigned int nmaps, nregions;
-	char which[256], what[128];
+	char what[128];
 	uint16_t vendor;
 	int cnt;
 
@@ -95,20 +109,14 @@ void pcl__residue_check(struct pci_dev *dev)
 	pci_read_config_word(dev, PCI_VENDOR_ID, &vendor);
 	if (vendor != 0xffff) {		/* registers only if still present */
 		read_state(dev, &now);
-		cmp_bit(dev, "COMMAND", "Bus Master", b->command, now.command,
-			PCI_COMMAND_MASTER);
-		cmp_bit(dev, "COMMAND", "INTx-disable", b->command, now.command,
-			PCI_COMMAND_INTX_DISABLE);
-		cmp_bit(dev, "COMMAND", "SERR#", b->command, now.command,
-			PCI_COMMAND_SERR);
-		cmp_bit(dev, "COMMAND", "Parity", b->command, now.command,
-			PCI_COMMAND_PARITY);
-		cmp_bit(dev, "MSI", "Enable", b->msi_flags, now.msi_flags,
-			PCI_MSI_FLAGS_ENABLE);
-		cmp_bit(dev, "MSI-X", "Enable", b->msix_flags, now.msix_flags,
-			PCI_MSIX_FLAGS_ENABLE);
-		cmp_bit(dev, "MSI-X", "Function Mask", b->msix_flags,
-			now.msix_flags, PCI_MSIX_FLAGS_MASKALL);
+		for (size_t i = 0; i < ARRAY_SIZE(watched); i++) {
+			const struct watched_bit *w = &watched[i];
+
+			cmp_bit(dev, w->reg, w->name,
+				*(const uint16_t *)((const char *)b + w->field),
+				*(const uint16_t *)((const char *)&now + w->field),
+				w->bit);
+		}
 		if ((b->pmcsr ^ now.pmcsr) & PCI_PM_CTRL_STATE_MASK) {
 			snprintf(what, sizeof(what), "power state D%u, was D%u",
 				 now.pmcsr & PCI_PM_CTRL_STATE_MASK,
@@ -122,16 +130,5 @@ void pcl__residue_check(struct pci_dev *dev)
 			 cnt);
 		residue(dev, what);
 	}
-	pcl__iomap_count(dev, &nmaps, &nregions, which, sizeof(which));
-	if (nmaps || nregions) {
-		/* One report per leftover, in the order listed. */
-		char *save = NULL;
-
-		for (char *item = strtok_r(which, ",", &save); item;
-		     item = strtok_r(NULL, ",", &save)) {
-			while (*item == ' ')
-				item++;
-			residue(dev, item);
-		}
-	}
+	pcl__iomap_leftovers(dev, residue);
 }
