@@ -140,6 +140,8 @@ struct device {
 	struct pcl_subject subject;	/* names for reports */
 	void *msi_data;			/* the IRQ layer's per-device MSI
 					 * domain and descriptors */
+	struct list_head revocables;	/* devm revocable providers of this
+					 * binding, under devres_lock */
 	unsigned long devres_added;	/* statistics for this device */
 	unsigned long devres_released;
 };
@@ -383,6 +385,84 @@ struct workqueue_struct *devm_alloc_workqueue(struct device *dev,
 					      const char *name,
 					      unsigned int flags,
 					      int max_active);
+
+/* ------------------------------------------------------------------ */
+/* Revocable resources                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A revocable resource: a pointer that consumers reach only inside a
+ * short read-side section, and that its provider can withdraw, after
+ * which no consumer holds it.  Consumers never need an "alive" flag:
+ * revocable_try_access() returns NULL once the resource is revoked.
+ *
+ * The read side is an RCU read-side section (liburcu, inline): it must
+ * not sleep, and the pointer must not be used after
+ * revocable_withdraw_access().  Revoking waits for one grace period.
+ *
+ * A provider made with devm_revocable_provider_alloc() is revoked when
+ * the driver unbinds, after remove() returns and before any devres is
+ * released, together with every other devm provider of the device: K
+ * resources cost ONE grace period, not K (Rust's Devres pays one
+ * synchronize_rcu() per resource; Linux's VMD one synchronize_srcu() per
+ * child IRQ).  The resources themselves (an iomap, a register block...)
+ * are released afterwards by their own devres, newest first, with no
+ * reader left.
+ *
+ * Lifetime: the provider is reference counted; each consumer handle
+ * holds a reference, so a consumer that outlives the binding (an open
+ * file, a timer) keeps a valid handle that just yields NULL.
+ */
+struct revocable_provider;
+struct revocable;
+
+/**
+ * revocable_provider_alloc() - a provider for @res (not NULL).
+ * Context: process.  Return: the provider (one reference, the caller's;
+ * drop it with revocable_provider_revoke() then revocable_provider_put()),
+ * or NULL if out of memory.
+ */
+struct revocable_provider *revocable_provider_alloc(void *res);
+/**
+ * devm_revocable_provider_alloc() - a provider revoked automatically at
+ * unbind, in the device's shared grace period.  The device's devres holds
+ * the reference.  Return: the provider or NULL.
+ */
+struct revocable_provider *devm_revocable_provider_alloc(struct device *dev,
+							  void *res);
+/**
+ * revocable_provider_revoke() - withdraw the resource: from now on
+ * try_access yields NULL; returns after every reader that saw it left.
+ * Idempotent.  Context: process (waits a grace period), not in a
+ * read-side section.
+ */
+void revocable_provider_revoke(struct revocable_provider *rp);
+/**
+ * revocable_provider_revoke_many() - revoke @n providers with one grace
+ * period.  Context: process.
+ */
+void revocable_provider_revoke_many(struct revocable_provider **rps,
+				    unsigned int n);
+void revocable_provider_put(struct revocable_provider *rp);
+
+/** revocable_alloc() - a consumer handle on @rp (takes a reference).
+ * Return: the handle or NULL. */
+struct revocable *revocable_alloc(struct revocable_provider *rp);
+void revocable_free(struct revocable *rev);
+/**
+ * revocable_try_access() - enter the read-side section and return the
+ * resource, or NULL if it was revoked.  Always pair with
+ * revocable_withdraw_access(), whatever it returned.  Context: any;
+ * the section is atomic (no sleeping until the withdraw).
+ */
+void *revocable_try_access(struct revocable *rev);
+void revocable_withdraw_access(struct revocable *rev);
+/** revocable_is_revoked() - a hint only: may change right after. */
+bool revocable_is_revoked(struct revocable *rev);
+
+/* Core: revoke every devm provider of @dev with one grace period
+ * (unbind, after remove()).  Return: how many were revoked. */
+unsigned int pcl__revoke_device(struct device *dev);
 
 /** pcl_devres_count() - resources (not group markers) on @dev. */
 unsigned int pcl_devres_count(struct device *dev);

@@ -201,7 +201,8 @@ struct wait_queue_head;
 struct task_struct {
 	char comm[16];
 	int tid;
-	_Atomic int sigpending;		/* a signal interrupts waits */
+	_Atomic int sigpending;		/* PCL_SIG_* bits: any of them
+					 * interrupts interruptible waits */
 	_Atomic int should_stop;	/* kthread_stop() was called */
 	/* sig_lock protects waiting_on against a signaller waking a queue
 	 * its sleeper has left; wait_queue_head_t.m nests inside it. */
@@ -235,6 +236,18 @@ bool kthread_should_stop(void);
  */
 void pcl_task_signal(struct task_struct *t);
 void pcl_task_clear_signal(struct task_struct *t);
+#define PCL_SIG_SIGNAL	0x1	/* pcl_task_signal() */
+#define PCL_SIG_REVOKE	0x2	/* pcl_task_kick(): what the task is using
+				 * is being revoked (char-device fence) */
+/**
+ * pcl_task_kick() - interrupt @t's interruptible waits, like a signal,
+ * because the object it sleeps for is going away; until
+ * pcl_task_clear_kick().  Context: any but hard-IRQ.
+ */
+void pcl_task_kick(struct task_struct *t);
+void pcl_task_clear_kick(struct task_struct *t);
+/** pcl_task_sleeping() - is @t asleep in an interruptible wait now? */
+bool pcl_task_sleeping(struct task_struct *t);
 static inline bool signal_pending(struct task_struct *t)
 {
 	return atomic_load(&t->sigpending) != 0;

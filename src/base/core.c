@@ -58,6 +58,7 @@ void device_initialize(struct device *dev)
 	spin_lock_init(&dev->devres_lock);
 	dev->devres_lock.dep.name = "&dev->devres_lock";
 	INIT_LIST_HEAD(&dev->devres_head);
+	INIT_LIST_HEAD(&dev->revocables);
 	INIT_LIST_HEAD(&dev->bus_node);
 	INIT_LIST_HEAD(&dev->driver_node);
 	INIT_LIST_HEAD(&dev->deferred_node);

@@ -20,7 +20,9 @@
  *                                           REMOVING  driver's remove()   |
  *                                              |                          |
  *                                              v                          |
- *                                          RELEASING  devres, newest first|
+ *                                          RELEASING  revocables (one     |
+ *                                              |   grace period), devres, |
+ *                                              |   newest first           |
  *                                              |   bus->unbind_cleanup(), |
  *                                              |   leak check             |
  *                                              +--------------------------+
@@ -152,6 +154,9 @@ static void unbind_cleanup(struct device *dev)
 	int n;
 
 	pcl__set_state(dev, DEV_STATE_RELEASING);
+	/* Every revocable of the binding at once, one grace period; then
+	 * the resources go, newest first, with no reader left. */
+	pcl__revoke_device(dev);
 	device_driver_enter(dev, &save);
 	n = pcl__devres_release_all(dev);
 	device_driver_leave(&save);

@@ -412,6 +412,18 @@ static int verb_expect_no_report(struct pcl_scn *s, int argc,
 	return 0;
 }
 
+/* The engine runs repeat/end itself (pcl_scn_run_file); these entries
+ * make them known to the parser and to "pcilab verbs". */
+static int verb_block(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	return 0;
+}
+const struct pcl_scn_verb pcl__scn_repeat_verb = {
+	"repeat", "N", "run the steps up to the matching 'end' N times", 1, 1,
+	verb_block };
+const struct pcl_scn_verb pcl__scn_end_verb = {
+	"end", "", "close a 'repeat' block", 0, 0, verb_block };
+
 static const struct pcl_scn_verb engine_verbs[] = {
 	{ "title", "\"TEXT\"", "what the scenario shows (one line)", 1, 1, verb_title },
 	{ "echo", "\"TEXT\"", "print a line", 1, 1, verb_echo },
@@ -427,6 +439,8 @@ static const struct pcl_scn_verb engine_verbs[] = {
 __attribute__((constructor)) static void engine_verbs_init(void)
 {
 	pcl_scn_register(engine_verbs, ARRAY_SIZE(engine_verbs));
+	pcl_scn_register(&pcl__scn_repeat_verb, 1);
+	pcl_scn_register(&pcl__scn_end_verb, 1);
 }
 
 /* ---- running ---- */
@@ -462,6 +476,32 @@ static void run_step(struct pcl_scn *s, const struct scn_step *st)
 	if (ret)
 		pcl_scn_fail(s, "%s: failed with -%s", st->text,
 			     pcl_errname(ret));
+}
+
+/* Every step in order; repeat blocks loop (pairs matched by the parser). */
+static void run_steps(struct pcl_scn *s, struct scn_script *sc)
+{
+	unsigned long *left = calloc(sc->nsteps ? sc->nsteps : 1, sizeof(*left));
+	unsigned int i = 0;
+
+	if (!left) {
+		pcl_scn_fail(s, "out of memory");
+		return;
+	}
+	while (i < sc->nsteps && !s->input_error) {
+		const struct scn_step *st = &sc->steps[i];
+
+		if (st->verb == &pcl__scn_repeat_verb) {
+			left[i] = st->count;
+			i = st->count ? i + 1 : st->match + 1;
+		} else if (st->verb == &pcl__scn_end_verb) {
+			i = --left[st->match] ? st->match + 1 : i + 1;
+		} else {
+			run_step(s, st);
+			i++;
+		}
+	}
+	free(left);
 }
 
 int pcl_scn_check_file(const char *path, FILE *err)
@@ -500,8 +540,7 @@ int pcl_scn_run_file(const char *path, const struct pcl_scn_opts *opts,
 	}
 	pcl_report_set_hook(report_hook, &s);
 
-	for (unsigned int i = 0; i < sc.nsteps && !s.input_error; i++)
-		run_step(&s, &sc.steps[i]);
+	run_steps(&s, &sc);
 	s.step = NULL;
 	if (opts->before_teardown && !s.input_error && !s.torn_down)
 		opts->before_teardown(opts->arg);

@@ -22,7 +22,13 @@ struct scn_step {
 	int expect;		/* 0 for "ok", else -errno */
 	char *text;		/* the line as written, for messages */
 	char *store;		/* owns the argument strings */
+	/* repeat N ... end: the index of the matching step, and N */
+	unsigned int match;
+	unsigned long count;
 };
+
+#define SCN_MAX_NEST	16	/* repeat blocks inside each other */
+extern const struct pcl_scn_verb pcl__scn_repeat_verb, pcl__scn_end_verb;
 
 struct scn_script {
 	const char *path;

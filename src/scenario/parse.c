@@ -334,6 +334,42 @@ static char *slurp(struct parser *p, size_t *len)
 	return data;
 }
 
+/* Pair every "repeat N" with its "end"; N is checked here too. */
+static int match_blocks(struct parser *p, struct scn_script *sc)
+{
+	unsigned int stack[SCN_MAX_NEST], depth = 0;
+
+	for (unsigned int i = 0; i < sc->nsteps; i++) {
+		struct scn_step *st = &sc->steps[i];
+		char *end;
+
+		p->line = st->line;
+		if (st->verb == &pcl__scn_repeat_verb) {
+			errno = 0;
+			st->count = strtoul(st->argv[0].word, &end, 0);
+			if (*end || errno || st->argv[0].word[0] == '-' ||
+			    st->count > 1000000)
+				return perr(p, st->argv[0].col,
+					    "repeat count '%s' is not a number 0-1000000",
+					    st->argv[0].word);
+			if (depth == SCN_MAX_NEST)
+				return perr(p, 1, "repeat blocks nested deeper than %d",
+					    SCN_MAX_NEST);
+			stack[depth++] = i;
+		} else if (st->verb == &pcl__scn_end_verb) {
+			if (!depth)
+				return perr(p, 1, "'end' without a 'repeat' before it");
+			st->match = stack[--depth];
+			sc->steps[st->match].match = i;
+		}
+	}
+	if (depth) {
+		p->line = sc->steps[stack[depth - 1]].line;
+		return perr(p, 1, "'repeat' without a matching 'end'");
+	}
+	return 0;
+}
+
 int pcl__scn_parse(const char *path, FILE *err, struct scn_script *out)
 {
 	struct parser p = { path, err, 0 };
@@ -361,6 +397,8 @@ int pcl__scn_parse(const char *path, FILE *err, struct scn_script *out)
 		off += l + 1;
 	}
 	free(data);
+	if (!ret)
+		ret = match_blocks(&p, out);
 	if (ret)
 		pcl__scn_script_free(out);
 	return ret;

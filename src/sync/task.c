@@ -101,13 +101,43 @@ bool kthread_should_stop(void)
 	return atomic_load(&pcl_current()->should_stop) != 0;
 }
 
-void pcl_task_signal(struct task_struct *t)
+/*
+ * Set @bit and wake @t if it sleeps.  The sleeper publishes waiting_on
+ * under sig_lock before it tests sigpending, so either it sees the bit
+ * or we see the queue it sleeps on: no wake-up is lost.
+ */
+static void task_interrupt(struct task_struct *t, int bit)
 {
 	pthread_mutex_lock(&t->sig_lock);
-	atomic_store(&t->sigpending, 1);
+	atomic_fetch_or(&t->sigpending, bit);
 	if (t->waiting_on)
 		wake_up(t->waiting_on);
 	pthread_mutex_unlock(&t->sig_lock);
+}
+
+void pcl_task_signal(struct task_struct *t)
+{
+	task_interrupt(t, PCL_SIG_SIGNAL);
+}
+
+void pcl_task_kick(struct task_struct *t)
+{
+	task_interrupt(t, PCL_SIG_REVOKE);
+}
+
+void pcl_task_clear_kick(struct task_struct *t)
+{
+	atomic_fetch_and(&t->sigpending, ~PCL_SIG_REVOKE);
+}
+
+bool pcl_task_sleeping(struct task_struct *t)
+{
+	bool sleeping;
+
+	pthread_mutex_lock(&t->sig_lock);
+	sleeping = t->waiting_on != NULL;
+	pthread_mutex_unlock(&t->sig_lock);
+	return sleeping;
 }
 
 void pcl__task_set_waiting(struct task_struct *t, wait_queue_head_t *wq)
@@ -119,5 +149,5 @@ void pcl__task_set_waiting(struct task_struct *t, wait_queue_head_t *wq)
 
 void pcl_task_clear_signal(struct task_struct *t)
 {
-	atomic_store(&t->sigpending, 0);
+	atomic_fetch_and(&t->sigpending, ~PCL_SIG_SIGNAL);
 }
