@@ -155,6 +155,13 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 /** pcl_emu_surprise_remove() - the hardware is gone, from now on. */
 void pcl_emu_surprise_remove(struct pcl_emu_fn *fn);
 bool pcl_emu_is_removed(struct pcl_emu_fn *fn);
+/**
+ * pcl_emu_power() - slot power: off, the function is absent (as after a
+ * surprise removal); on, it comes back from a cold reset (config space
+ * at its power-on values, BARs unassigned, MSI-X entries masked).
+ * Context: any but hard-IRQ.
+ */
+void pcl_emu_power(struct pcl_emu_fn *fn, bool on);
 /** pcl_emu_flr_count() - function-level resets performed so far. */
 unsigned long pcl_emu_flr_count(struct pcl_emu_fn *fn);
 /** pcl_emu_find_cap() - offset of standard capability @id, or 0.  Bounded

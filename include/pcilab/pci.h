@@ -79,6 +79,10 @@ struct pci_host_bridge {
 	bool owned;			/* removed by its owner, not by teardown */
 	struct pcl_intx_ctl *intx;	/* the INTx controller: 4 lines */
 	struct list_head routes;	/* per function: where INTx goes */
+	struct list_head graveyard;	/* surprise-removed hardware, kept
+					 * until the host goes (stale
+					 * pdev->hw pointers stay valid);
+					 * under pcl__pci_lock */
 	uint8_t next_busnr;
 	struct list_head node;
 };
@@ -97,6 +101,7 @@ struct pci_bus {
 	struct list_head children;
 	struct list_head node;
 	struct pcl_emu_bus *hw;
+	uint8_t busn_end;		/* the last bus number behind */
 };
 
 #define PCI_NUM_RESOURCES	6
@@ -151,6 +156,9 @@ struct pci_dev {
 	unsigned int nvec;		/* vectors allocated */
 	struct list_head bus_list;	/* on bus->devices */
 	struct pcl_emu_fn *hw;		/* the emulated function, for tools */
+	_Atomic bool disconnected;	/* the hardware is gone: config
+					 * accessors return all ones without
+					 * a bus cycle (error_state perm failure) */
 };
 
 #define to_pci_dev(d)		container_of((d), struct pci_dev, dev)
@@ -423,6 +431,42 @@ struct pcl_emu_bus *pcl_pci_child_bus(struct pci_host_bridge *host,
  * devices (drivers bind).  Return: the number of devices added.
  */
 int pcl_pci_scan(struct pci_host_bridge *host);
+
+/* ------------------------------------------------------------------ */
+/* Hot-plug                                                             */
+/* ------------------------------------------------------------------ */
+
+/** pci_dev_is_disconnected() - did the hardware vanish under @dev? */
+static inline bool pci_dev_is_disconnected(const struct pci_dev *dev)
+{
+	return atomic_load(&((struct pci_dev *)dev)->disconnected);
+}
+/**
+ * pci_stop_and_remove_bus_device() - orderly removal: everything behind
+ * @dev (if a bridge) first, deepest first; then @dev's driver is removed
+ * and the device deleted.  The hardware stays in its slot: a rescan adds
+ * it again.  Safe against concurrent user config access (readers holding
+ * a reference keep a valid struct), interrupts in flight (freed with the
+ * binding) and open char devices (their driver's fence).
+ * Context: process.  Return: 0, or -ENODEV if already removed.
+ */
+int pci_stop_and_remove_bus_device(struct pci_dev *dev);
+/**
+ * pcl_pci_surprise_remove() - the card is pulled: the hardware of @dev
+ * and of everything behind it vanishes first (reads all ones, writes and
+ * MSI messages dropped, the slot is empty), the devices are marked
+ * disconnected, then the core removes them as above: each driver's
+ * remove() runs on a dead device.  Context: process.  Return: 0/-ENODEV.
+ */
+int pcl_pci_surprise_remove(struct pci_dev *dev);
+/**
+ * pcl_pci_slot_power() - slot @devfn of bus @busnr on @host: off removes
+ * its devices (orderly, as pciehp does after the attention button) and
+ * cuts power; on powers the function up from a cold reset and scans, so
+ * drivers bind.  Return: 0, -ENOENT (empty slot), -EALREADY.
+ */
+int pcl_pci_slot_power(struct pci_host_bridge *host, uint8_t busnr,
+		       unsigned int devfn, bool on);
 /**
  * pcl_pci_host_new_child() - a host bridge a driver creates for the bus
  * behind its device (a VMD-like bridge): its devices' MSI domains go under

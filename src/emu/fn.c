@@ -313,7 +313,6 @@ static void function_reset_locked(struct pcl_emu_fn *fn)
 			       fn->bars[i].size > EMU_BAR_STORE ? EMU_BAR_STORE
 							     : fn->bars[i].size);
 	pcl__emu_msix_reset_table(fn);
-	fn->flrs++;
 }
 
 void pcl_emu_cfg_write(struct pcl_emu_fn *fn, unsigned int off,
@@ -344,8 +343,10 @@ void pcl_emu_cfg_write(struct pcl_emu_fn *fn, unsigned int off,
 	    (get_le(fn->cfg, fn->pcie_cap + PCI_EXP_DEVCTL, 2) &
 	     PCI_EXP_DEVCTL_BCR_FLR))
 		reset = true;
-	if (reset)
+	if (reset) {
 		function_reset_locked(fn);
+		fn->flrs++;
+	}
 	pthread_mutex_unlock(&fn->lock);
 
 	if (reset && fn->ops && fn->ops->reset)
@@ -371,6 +372,21 @@ unsigned long pcl_emu_flr_count(struct pcl_emu_fn *fn)
 void pcl_emu_surprise_remove(struct pcl_emu_fn *fn)
 {
 	atomic_store(&fn->removed, true);
+}
+
+void pcl_emu_power(struct pcl_emu_fn *fn, bool on)
+{
+	if (!on) {
+		atomic_store(&fn->removed, true);
+		return;
+	}
+	/* Power-on: a cold reset, then the function answers again. */
+	pthread_mutex_lock(&fn->lock);
+	function_reset_locked(fn);
+	pthread_mutex_unlock(&fn->lock);
+	if (fn->ops && fn->ops->reset)
+		fn->ops->reset(fn);
+	atomic_store(&fn->removed, false);
 }
 
 bool pcl_emu_is_removed(struct pcl_emu_fn *fn)

@@ -30,6 +30,8 @@ static void update_command(struct pci_dev *dev, uint16_t set, uint16_t clear)
 {
 	uint16_t cmd, ncmd;
 
+	if (pci_dev_is_disconnected(dev))
+		return;		/* nobody there to write to */
 	pci_read_config_word(dev, PCI_COMMAND, &cmd);
 	ncmd = (uint16_t)((cmd | set) & ~clear);
 	if (ncmd != cmd) {

@@ -52,19 +52,23 @@ struct pcl_emu_fn *pcl__route(struct pci_host_bridge *host, uint8_t busnr,
 		struct pcl_emu_bus *next = NULL;
 
 		if (busnr == nr)
-			return b->slot[devfn & 0xff];
+			return __atomic_load_n(&b->slot[devfn & 0xff], __ATOMIC_ACQUIRE);
 		for (int d = 0; d < 256 && !next; d++) {
-			struct pcl_emu_fn *br = b->slot[d];
+			/* Slots change under hot-plug (pcl__pci_lock); the
+			 * functions they held stay allocated until their host
+			 * goes, so a racing cycle sees the old or the new. */
+			struct pcl_emu_fn *br = __atomic_load_n(&b->slot[d], __ATOMIC_ACQUIRE);
+			struct pcl_emu_bus *cb = __atomic_load_n(&b->child[d], __ATOMIC_ACQUIRE);
 			uint32_t nums;
 			unsigned int sec, sub;
 
-			if (!br || !b->child[d])
+			if (!br || !cb)
 				continue;
 			nums = pcl_emu_cfg_read(br, PCI_PRIMARY_BUS, 4);
 			sec = (nums >> 8) & 0xff;
 			sub = (nums >> 16) & 0xff;
 			if (sec > nr && sec <= busnr && busnr <= sub) {
-				next = b->child[d];
+				next = cb;
 				nr = sec;
 			}
 		}
@@ -208,6 +212,7 @@ static struct pci_host_bridge *host_create(const char *name,
 	h->io_next = 0x1000;
 	h->next_busnr = 1;
 	INIT_LIST_HEAD(&h->routes);
+	INIT_LIST_HEAD(&h->graveyard);
 	snprintf(h->its_name, sizeof(h->its_name), "ITS-%s", name);
 	snprintf(h->intx_name, sizeof(h->intx_name), "INTx-%s", name);
 	h->bus->host = h;
@@ -312,10 +317,16 @@ int pci_bus_write_config_##sfx(struct pci_bus *bus, unsigned int devfn,	\
 }									\
 int pci_read_config_##sfx(const struct pci_dev *dev, int where, type *val) \
 {									\
+	if (pci_dev_is_disconnected(dev)) {				\
+		*val = (type)~0u;					\
+		return PCIBIOS_DEVICE_NOT_FOUND;			\
+	}								\
 	return pci_bus_read_config_##sfx(dev->bus, dev->devfn, where, val); \
 }									\
 int pci_write_config_##sfx(const struct pci_dev *dev, int where, type val) \
 {									\
+	if (pci_dev_is_disconnected(dev))				\
+		return PCIBIOS_DEVICE_NOT_FOUND;			\
 	return pci_bus_write_config_##sfx(dev->bus, dev->devfn, where, val); \
 }
 
@@ -352,6 +363,8 @@ static int user_rw(struct pci_dev *dev, int where, int size, uint32_t *val,
 
 	if (ret)
 		return ret;
+	if (pci_dev_is_disconnected(dev))
+		return -ENODEV;
 	locked = user_access_begin(dev);
 	if (write)
 		ret = bus_write(dev->bus, dev->devfn, where, size, *val);

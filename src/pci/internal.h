@@ -24,6 +24,11 @@ struct pcl_emu_fn *pcl__route(struct pci_host_bridge *host, uint8_t busnr,
 extern struct list_head pcl__hosts;		/* under pcl__pci_lock */
 extern struct mutex pcl__pci_lock;		/* the machine's topology */
 
+/* hotplug.c */
+void pcl__pci_graveyard_free(struct pci_host_bridge *h);
+/* probe.c */
+void pcl__pci_free_emu_bus(struct pcl_emu_bus *b, int depth);
+
 /* residue.c */
 int pcl__residue_snapshot(struct pci_dev *dev);
 void pcl__residue_check(struct pci_dev *dev);

@@ -27,13 +27,15 @@ int pcl_pci_plug(struct pci_host_bridge *host, struct pcl_emu_bus *on,
 	}
 	hdr = pcl_emu_cfg_read(fn, PCI_HEADER_TYPE, 1) & PCI_HEADER_TYPE_MASK;
 	if (hdr == PCI_HEADER_TYPE_BRIDGE) {
-		on->child[devfn] = kzalloc(sizeof(*on->child[devfn]), GFP_KERNEL);
-		if (!on->child[devfn]) {
+		struct pcl_emu_bus *child = kzalloc(sizeof(*child), GFP_KERNEL);
+
+		if (!child) {
 			mutex_unlock(&pcl__pci_lock);
 			return -ENOMEM;
 		}
+		__atomic_store_n(&on->child[devfn], child, __ATOMIC_RELEASE);
 	}
-	on->slot[devfn] = fn;
+	__atomic_store_n(&on->slot[devfn], fn, __ATOMIC_RELEASE);
 	mutex_unlock(&pcl__pci_lock);
 	return 0;
 }
@@ -314,10 +316,18 @@ static int scan_bus(struct pci_bus *bus, struct pcl_emu_bus *hw, int depth,
 				child = add_child_bus(bus, dev, chw, nr);
 				if (!child)
 					continue;
+				nadded = scan_bus(child, chw, depth + 1, added, nadded, max);
+				child->busn_end = (uint8_t)(h->next_busnr - 1);
+			} else {
+				/* Rescan after a hot-remove: the bus keeps its
+				 * numbers (a cold reset cleared the bridge's). */
+				child->self = dev;
+				pci_write_config_byte(dev, PCI_PRIMARY_BUS, bus->number);
+				pci_write_config_byte(dev, PCI_SECONDARY_BUS, child->number);
+				pci_write_config_byte(dev, PCI_SUBORDINATE_BUS, child->busn_end);
+				nadded = scan_bus(child, chw, depth + 1, added, nadded, max);
 			}
-			nadded = scan_bus(child, chw, depth + 1, added, nadded, max);
-			pci_write_config_byte(dev, PCI_SUBORDINATE_BUS,
-					      (uint8_t)(h->next_busnr - 1));
+			pci_write_config_byte(dev, PCI_SUBORDINATE_BUS, child->busn_end);
 		}
 		/* A single-function device: functions 1-7 are not looked at. */
 		if (!PCI_FUNC(devfn)) {
@@ -380,15 +390,19 @@ static void remove_bus_devices(struct pci_bus *bus)
 	}
 }
 
-static void free_emu_bus(struct pcl_emu_bus *b, int depth)
+/* Free the functions on @b and the buses behind it, and @b itself if
+ * it is not a host's root bus (depth > 0). */
+void pcl__pci_free_emu_bus(struct pcl_emu_bus *b, int depth)
 {
+	if (!b)
+		return;
 	for (int i = 0; i < 256; i++) {
-		if (b->child[i] && depth < PCI_MAX_BRIDGE_DEPTH) {
-			free_emu_bus(b->child[i], depth + 1);
-			kfree(b->child[i]);
-		}
+		if (depth < PCI_MAX_BRIDGE_DEPTH)
+			pcl__pci_free_emu_bus(b->child[i], depth + 1);
 		pcl_emu_fn_free(b->slot[i]);
 	}
+	if (depth)
+		kfree(b);
 }
 
 void pcl_pci_host_remove(struct pci_host_bridge *h)
@@ -398,7 +412,8 @@ void pcl_pci_host_remove(struct pci_host_bridge *h)
 	mutex_lock(&pcl__pci_lock);
 	list_del_init(&h->node);
 	mutex_unlock(&pcl__pci_lock);
-	free_emu_bus(h->hw, 0);
+	pcl__pci_free_emu_bus(h->hw, 0);
+	pcl__pci_graveyard_free(h);
 	pcl_its_destroy(h->its);
 	pcl_intx_destroy(h->intx);
 	while (!list_empty(&h->routes)) {

@@ -384,6 +384,66 @@ static int verb_yank(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	return 0;
 }
 
+/* hot-remove DEV: orderly removal (sysfs "remove") */
+static int verb_hot_remove(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	ret = pci_stop_and_remove_bus_device(pdev);
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* surprise-remove DEV: the card is pulled, then the core removes it */
+static int verb_surprise_remove(struct pcl_scn *s, int argc,
+				const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	ret = pcl_pci_surprise_remove(pdev);
+	put_device(&pdev->dev);
+	return ret;
+}
+
+/* slot [DDDD:]BB:DD.F on|off: slot power (pciehp) */
+static int verb_slot(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	unsigned int dom = 0, bus, d, f;
+	struct pci_host_bridge *h, *found = NULL;
+	char tail;
+	bool on;
+
+	if (sscanf(argv[0].word, "%x:%x:%x.%u%c", &dom, &bus, &d, &f, &tail) != 4 &&
+	    (dom = 0, sscanf(argv[0].word, "%x:%x.%u%c", &bus, &d, &f, &tail) != 3))
+		return pcl_scn_input_error(s, &argv[0],
+			"'%s' is not a slot address [DDDD:]BB:DD.F", argv[0].word);
+	if (dom > 0xffff || bus > 0xff || d > 31 || f > 7)
+		return pcl_scn_input_error(s, &argv[0],
+			"'%s' is out of range (bus 00-ff, device 00-1f, function 0-7)",
+			argv[0].word);
+	if (!strcmp(argv[1].word, "on"))
+		on = true;
+	else if (!strcmp(argv[1].word, "off"))
+		on = false;
+	else
+		return pcl_scn_input_error(s, &argv[1], "slot power is on or off, not '%s'",
+					   argv[1].word);
+	pcl_pci_init();
+	list_for_each_entry(h, &pcl__hosts, node)
+		if (h->domain == (int)dom && !found)
+			found = h;
+	if (!found)
+		return pcl_scn_input_error(s, &argv[0], "no host bridge for domain %04x",
+					   dom);
+	return pcl_pci_slot_power(found, (uint8_t)bus, PCI_DEVFN(d, f), on);
+}
+
 /* raise DEV [vector=N] [count=N]: the device signals an interrupt */
 static int verb_raise(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
@@ -506,7 +566,11 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "expect-pci", "DEV enabled|managed|busmaster yes|no", "a PCI core flag of the device", 3, 3, verb_expect_pci },
 	{ "reset", "DEV", "pci_reset_function(): FLR with config access blocked", 1, 1, verb_reset },
 	{ "power", "DEV d0|d3hot", "pci_set_power_state()", 2, 2, verb_power },
-	{ "yank", "DEV", "surprise-remove the hardware: reads all ones, writes dropped", 1, 1, verb_yank },
+	{ "yank", "DEV", "the hardware vanishes, the core is not told (reads all ones, writes dropped)", 1, 1, verb_yank },
+	{ "hot-remove", "DEV", "orderly removal: devices behind first, driver remove(), device deleted; the hardware stays", 1, 1, verb_hot_remove },
+	{ "surprise-remove", "DEV", "the card is pulled: hardware gone first, then the core removes the device (remove() on a dead device)", 1, 1, verb_surprise_remove },
+	{ "slot", "[DDDD:]BB:DD.F on|off", "slot power: off removes the device (orderly) and cuts power; on powers up and scans", 2, 2, verb_slot },
+	{ "rescan", "[HOST]", "re-enumerate: find new or re-powered functions, add them (drivers bind)", 0, 1, verb_enumerate },
 	{ "raise", "DEV [vector=N] [count=N]", "the device signals an interrupt (MSI-X, MSI or INTx, as enabled)", 1, 3, verb_raise },
 	{ "expect-irqs", "DEV VECTOR N", "the vector's IRQ was handled exactly N times", 3, 3, verb_expect_irqs },
 	{ "expect-its", "[HOST] prepares=N teardowns=N tables=N lpis=N", "the ITS's msi_prepare/msi_teardown counts, live tables, mapped LPIs", 1, 5, verb_expect_its },
