@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <pcilab/base.h>
 #include <pcilab/pci.h>
+#include <pcilab/cdev.h>
 #include <pcilab/scenario.h>
 
 #define PCILAB_VERSION	"0.1.0"
@@ -263,6 +264,7 @@ int main(int argc, char **argv)
 	pcl_base_scenario_init();
 	pcl_irq_scenario_init();
 	pcl_pci_scenario_init();
+	pcl_char_scenario_init();	/* last: its teardown runs first */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

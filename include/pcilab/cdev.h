@@ -154,7 +154,8 @@ long pcl_sys_ioctl(struct file *f, unsigned int cmd, unsigned long arg);
 /**
  * pcl_sys_poll() - wait up to @timeout_ms (-1: forever) for @events.
  * Return: the ready events (EPOLLHUP | EPOLLERR once revoked; 0 on
- * timeout), or -ERESTARTSYS on a signal.
+ * timeout), or -EINTR on a signal.  (Every call returns -EINTR where a
+ * driver's wait was interrupted by a signal.)
  */
 int pcl_sys_poll(struct file *f, __poll_t events, int timeout_ms);
 /** pcl_sys_close() - release (unless the fence did) and free @f. */

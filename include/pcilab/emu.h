@@ -45,6 +45,9 @@ struct pcl_emu_model_ops {
 			      unsigned int size);
 	void (*mmio_write)(struct pcl_emu_fn *fn, int bar, uint64_t off,
 			   unsigned int size, uint64_t val);
+	/* The device's firmware does something the scenario names
+	 * ("complete"): 0, -ENOENT (no such event), -EBUSY (not now). */
+	int (*firmware)(struct pcl_emu_fn *fn, const char *event);
 	/* After a function-level reset restored the power-on config. */
 	void (*reset)(struct pcl_emu_fn *fn);
 	/* Free the model's state (pcl_emu_fn_free). */
@@ -208,6 +211,29 @@ int pcl_emu_vmd_doorbell(struct pcl_emu_fn *fn, uint64_t addr, uint32_t data);
 #define PCL_VMD_MSI_BASE	0xfee10000ull	/* + (vector << 12) */
 #define PCL_VMD_FIFO		0x1000		/* BAR0: 4 bytes per vector */
 
+/* The Switchtec-like mailbox (BAR0 offsets). */
+#define PCL_SWT_PAYLOAD		1024
+#define PCL_SWT_INPUT		0x0000
+#define PCL_SWT_OUTPUT		0x0400
+#define PCL_SWT_CMD		0x0800
+#define PCL_SWT_STATUS		0x0804
+#define PCL_SWT_RET		0x0808
+#define  PCL_SWT_STATUS_IDLE		0x0
+#define  PCL_SWT_STATUS_INPROGRESS	0x1
+#define  PCL_SWT_STATUS_DONE		0x2
+#define  PCL_SWT_STATUS_ERROR		0xff
+#define  PCL_SWT_STATUS_INTERRUPTED	0x100
+#define PCL_SWT_CMD_ABORT	0xffffffffu	/* written to CMD: abort */
+
+/**
+ * pcl_emu_firmware() - the function's firmware acts: for "switchtec",
+ * "complete" finishes the command in progress (output written, status
+ * done, MSI-X vector 0 raised) and "fail" fails it.
+ * Return: 0, -EOPNOTSUPP (the model has no firmware), -ENOENT (no such
+ * event), -EBUSY (nothing in progress), -ENODEV (removed).
+ */
+int pcl_emu_firmware(struct pcl_emu_fn *fn, const char *event);
+
 /** pcl_emu_messages() - messages and INTx pulses sent so far. */
 unsigned long pcl_emu_messages(struct pcl_emu_fn *fn);
 
@@ -227,7 +253,10 @@ unsigned long pcl_emu_messages(struct pcl_emu_fn *fn);
  *   "bridge"  a PCIe root port (type 1 header) with PM and MSI;
  *   "vmd"     a VMD-like bridge: PCIe, MSI-X (8 vectors) in BAR0, and per
  *             vector an event FIFO the bus behind it fills
- *             (pcl_emu_vmd_doorbell()).
+ *             (pcl_emu_vmd_doorbell());
+ *   "switchtec" a Switchtec-like management endpoint: PCIe, MSI-X (4
+ *             vectors) and a command mailbox in BAR0 served by
+ *             "firmware" (pcl_emu_firmware()).
  * Return: the function (sealed), or NULL for an unknown model.
  */
 struct pcl_emu_fn *pcl_emu_model_new(const char *model);

@@ -155,7 +155,11 @@ static void fop_leave(struct cdev *cdev, struct fop_call *call)
 	pcl_task_clear_kick(call->task);
 }
 
-/* An op interrupted by the fence returns -ENODEV to userspace. */
+/*
+ * An op interrupted by the fence returns -ENODEV to userspace; one
+ * interrupted by a signal -EINTR (userspace never sees -ERESTARTSYS:
+ * pcilab does not restart system calls).
+ */
 static long fop_result(struct cdev *cdev, long ret)
 {
 	bool dead;
@@ -165,7 +169,7 @@ static long fop_result(struct cdev *cdev, long ret)
 	pthread_mutex_lock(&cdev->lock);
 	dead = cdev->dead && cdev->fenced;
 	pthread_mutex_unlock(&cdev->lock);
-	return dead ? -ENODEV : ret;
+	return dead ? -ENODEV : -EINTR;
 }
 
 static bool fence_drained(struct cdev *cdev)
@@ -487,7 +491,7 @@ int pcl_sys_poll(struct file *f, __poll_t events, int timeout_ms)
 			ret = pcl__wq_sleep(wq, seq, &left, true);
 		}
 		if (ret == -ERESTARTSYS) {
-			ret = cdev_dead_fenced(cdev) ? POLL_DEAD : -ERESTARTSYS;
+			ret = cdev_dead_fenced(cdev) ? POLL_DEAD : -EINTR;
 			break;
 		}
 		if (ret == -ETIMEDOUT && pt.n <= 1)

@@ -66,6 +66,7 @@ void pcl__emu_irq_unmasked(struct pcl_emu_fn *fn);
 
 /* vmd.c */
 struct pcl_emu_fn *pcl__emu_vmd_new(void);
+struct pcl_emu_fn *pcl__emu_switchtec_new(void);
 
 /* BAR backing store is capped: models with bigger BARs implement MMIO. */
 #define EMU_BAR_STORE	(1u << 20)

@@ -119,6 +119,7 @@ static const struct {
 	{ "legacy", legacy },
 	{ "bridge", bridge },
 	{ "vmd", pcl__emu_vmd_new },
+	{ "switchtec", pcl__emu_switchtec_new },
 };
 
 struct pcl_emu_fn *pcl_emu_model_new(const char *model)
@@ -137,5 +138,5 @@ struct pcl_emu_fn *pcl_emu_model_new(const char *model)
 
 const char *pcl_emu_model_names(void)
 {
-	return "nvme ahci nic legacy bridge vmd";
+	return "nvme ahci nic legacy bridge vmd switchtec";
 }

@@ -384,6 +384,22 @@ static int verb_yank(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	return 0;
 }
 
+/* firmware DEV EVENT: the device's firmware acts (switchtec: complete) */
+static int verb_firmware(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	int ret;
+
+	if (!pdev)
+		return -EINVAL;
+	ret = pdev->hw ? pcl_emu_firmware(pdev->hw, argv[1].word) : -EOPNOTSUPP;
+	put_device(&pdev->dev);
+	if (ret == -EOPNOTSUPP || ret == -ENOENT)
+		return pcl_scn_input_error(s, &argv[1],
+			"the device's model has no firmware event '%s'", argv[1].word);
+	return ret;
+}
+
 /* hot-remove DEV: orderly removal (sysfs "remove") */
 static int verb_hot_remove(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
@@ -567,6 +583,7 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "reset", "DEV", "pci_reset_function(): FLR with config access blocked", 1, 1, verb_reset },
 	{ "power", "DEV d0|d3hot", "pci_set_power_state()", 2, 2, verb_power },
 	{ "yank", "DEV", "the hardware vanishes, the core is not told (reads all ones, writes dropped)", 1, 1, verb_yank },
+	{ "firmware", "DEV EVENT", "the device's firmware acts (switchtec: complete | fail the command in progress)", 2, 2, verb_firmware },
 	{ "hot-remove", "DEV", "orderly removal: devices behind first, driver remove(), device deleted; the hardware stays", 1, 1, verb_hot_remove },
 	{ "surprise-remove", "DEV", "the card is pulled: hardware gone first, then the core removes the device (remove() on a dead device)", 1, 1, verb_surprise_remove },
 	{ "slot", "[DDDD:]BB:DD.F on|off", "slot power: off removes the device (orderly) and cuts power; on powers up and scans", 2, 2, verb_slot },
