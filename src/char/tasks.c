@@ -14,7 +14,7 @@
  *   signal T            a signal: T's interruptible sleep returns
  *   expect-result T V   the last result: a number, or poll events
  *   expect-data T TEXT  what the last read returned
- *   stop T              end T's cfg-loop and check it saw no torn read
+ *   stop T              end T's loop (cfg-loop: check it saw no torn read)
  *
  * A task thread waits for work on its own pthread condition: that is
  * "userspace", outside the kernel model, so signals and the char-device
@@ -36,7 +36,7 @@
 #define DATA_MAX	256
 
 enum op_kind { OP_OPEN, OP_CLOSE, OP_READ, OP_WRITE, OP_IOCTL, OP_POLL,
-	       OP_CFG_LOOP };
+	       OP_CFG_LOOP, OP_RAISE_LOOP };
 
 struct task_op {
 	enum op_kind kind;
@@ -106,6 +106,27 @@ static long do_cfg_loop(struct utask *t, const struct task_op *op)
 	return t->torn ? -EIO : 0;
 }
 
+/* The device keeps signalling a vector (an interrupt source that does
+ * not care what the driver is doing), until stopped. */
+static long do_raise_loop(struct utask *t, const struct task_op *op)
+{
+	while (!atomic_load(&t->stop_loop)) {
+		struct pci_dev *pdev = pcl_pci_find_dev(op->arg);
+
+		if (!pdev) {
+			t->absent++;
+		} else {
+			if (pcl_pci_raise(pdev, (unsigned int)op->num) == 0)
+				t->reads++;
+			else
+				t->ones++;
+			put_device(&pdev->dev);
+		}
+		sched_yield();
+	}
+	return 0;
+}
+
 static long run_op(struct utask *t, const struct task_op *op)
 {
 	long ret;
@@ -144,6 +165,8 @@ static long run_op(struct utask *t, const struct task_op *op)
 		return pcl_sys_poll(t->file, op->events, op->timeout_ms);
 	case OP_CFG_LOOP:
 		return do_cfg_loop(t, op);
+	case OP_RAISE_LOOP:
+		return do_raise_loop(t, op);
 	}
 	return -EINVAL;
 }
@@ -324,9 +347,17 @@ static int parse_op(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv,
 			return -EINVAL;
 		if (op->num & 3)
 			return pcl_scn_input_error(s, o, "off must be dword aligned");
+	} else if (!strcmp(w, "raise-loop")) {
+		const struct pcl_scn_arg *vec = pcl_scn_kv(argc, argv, 2, "vector");
+
+		NEED(1);
+		op->kind = OP_RAISE_LOOP;
+		snprintf(op->arg, sizeof(op->arg), "%s", argv[1].word);
+		if (vec && pcl_scn_arg_uint(s, vec, 2047, &op->num))
+			return -EINVAL;
 	} else {
 		return pcl_scn_input_error(s, &argv[0],
-			"no task op '%s' (open, close, read, write, ioctl, poll, cfg-loop)", w);
+			"no task op '%s' (open, close, read, write, ioctl, poll, cfg-loop, raise-loop)", w);
 	}
 #undef NEED
 	return 0;
@@ -343,6 +374,7 @@ static int submit(struct pcl_scn *s, struct utask *t, const struct task_op *op,
 	}
 	t->op = *op;
 	t->state = T_QUEUED;
+	t->reads = t->ones = t->absent = t->torn = 0;
 	atomic_store(&t->stop_loop, false);
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->m);
@@ -413,8 +445,9 @@ static int verb_task(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 
 	if (parse_op(s, argc - 1, argv + 1, &op))
 		return -EINVAL;
-	if (op.kind == OP_CFG_LOOP)
-		return pcl_scn_input_error(s, &argv[1], "cfg-loop runs until 'stop': use 'start'");
+	if (op.kind == OP_CFG_LOOP || op.kind == OP_RAISE_LOOP)
+		return pcl_scn_input_error(s, &argv[1], "%s runs until 'stop': use 'start'",
+					   op.name);
 	t = task_get(s, &argv[0], true);
 	if (!t || submit(s, t, &op, &argv[0]))
 		return -EINVAL;
@@ -466,9 +499,9 @@ static int verb_wait(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	t = task_started(s, &argv[0]);
 	if (!t)
 		return -EINVAL;
-	if (t->op.kind == OP_CFG_LOOP)
-		return pcl_scn_input_error(s, &argv[0], "task %s runs a cfg-loop: use 'stop'",
-					   t->name);
+	if (t->op.kind == OP_CFG_LOOP || t->op.kind == OP_RAISE_LOOP)
+		return pcl_scn_input_error(s, &argv[0], "task %s runs a %s: use 'stop'",
+					   t->name, t->op.name);
 	if (!wait_done(t, (long)ms))
 		return hung(s, t, (long)ms);
 	return finish(s, t);
@@ -590,12 +623,18 @@ static int verb_stop(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 
 	if (!t)
 		return -EINVAL;
-	if (t->op.kind != OP_CFG_LOOP)
-		return pcl_scn_input_error(s, &argv[0], "task %s runs '%s', not a cfg-loop",
+	if (t->op.kind != OP_CFG_LOOP && t->op.kind != OP_RAISE_LOOP)
+		return pcl_scn_input_error(s, &argv[0], "task %s runs '%s', not a loop",
 					   t->name, t->op.name);
 	atomic_store(&t->stop_loop, true);
 	if (!wait_done(t, TASK_WAIT_MS))
 		return hung(s, t, TASK_WAIT_MS);
+	if (t->op.kind == OP_RAISE_LOOP) {
+		pcl_scn_note(s, "task %s: %lu interrupts sent, %lu not sent (masked or no vector), %lu while absent",
+			     t->name, t->reads, t->ones, t->absent);
+		finish(s, t);
+		return 0;
+	}
 	pcl_scn_note(s, "task %s: %lu config reads (%lu all ones, %lu while absent), %lu torn",
 		     t->name, t->reads, t->ones, t->absent, t->torn);
 	if (t->torn)
@@ -640,14 +679,14 @@ static void tasks_teardown(struct pcl_scn *s)
 static const struct pcl_scn_verb task_verbs[] = {
 	{ "task", "T open NODE|close|read [N]|write TEXT|ioctl CMD [ARG]|poll [EVENTS] [timeout=MS]",
 	  "userspace task T makes a system call and the scenario waits for it (5 s: hung)", 2, 5, verb_task },
-	{ "start", "T OP ARGS... | T cfg-loop DEV [off=OFF] [mask=M]",
-	  "task T starts a system call (or a config-read loop) without waiting", 2, 5, verb_start },
+	{ "start", "T OP ARGS... | T cfg-loop DEV [off=OFF] [mask=M] | T raise-loop DEV [vector=N]",
+	  "task T starts a system call (or a config-read / interrupt loop) without waiting", 2, 5, verb_start },
 	{ "wait", "T [timeout=MS]", "wait for T's system call; '=> ERR' checks its error", 1, 2, verb_wait },
 	{ "expect-blocked", "T", "T's system call is asleep in the kernel", 1, 1, verb_expect_blocked },
 	{ "signal", "T", "send T a signal: its interruptible sleep returns -ERESTARTSYS", 1, 1, verb_signal },
 	{ "expect-result", "T VALUE|EVENTS", "T's last result (a number, or poll events like hup|err)", 2, 2, verb_expect_result },
 	{ "expect-data", "T \"TEXT\"", "what T's last read returned", 2, 2, verb_expect_data },
-	{ "stop", "T", "end T's cfg-loop; fails if any read was torn", 1, 1, verb_stop },
+	{ "stop", "T", "end T's loop; a cfg-loop fails if any read was torn", 1, 1, verb_stop },
 };
 
 void pcl_char_scenario_init(void)
