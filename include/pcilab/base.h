@@ -236,6 +236,12 @@ void device_release_driver(struct device *dev);
 int device_set_driver_override(struct device *dev, const char *name);
 /** device_is_bound() - is a driver bound (and not being removed)? */
 bool device_is_bound(struct device *dev);
+/**
+ * pcl_driver_test_remove() - Linux's DEBUG_TEST_DRIVER_REMOVE: after each
+ * successful probe, remove and probe again, with every unbind check
+ * (leaks, devres, residue) run in between.  Context: any.
+ */
+void pcl_driver_test_remove(bool on);
 /** driver_deferred_probe_pending() - is @dev waiting to be re-probed? */
 bool driver_deferred_probe_pending(struct device *dev);
 /** driver_deferred_probe_trigger() - retry every deferred device now. */

@@ -182,21 +182,25 @@ static void unbind_cleanup(struct device *dev)
 }
 
 /*
- * Probe @dev with @drv.  Device locked, not bound.
- * Return: 0 bound, or the probe's -errno (the device is unbound again).
+ * DEBUG_TEST_DRIVER_REMOVE: every successful probe is followed by a
+ * remove and a second probe, so remove paths run as often as probe
+ * paths.  Unlike Linux, the whole unbind check runs in between (leaks,
+ * residue, devres): a driver whose remove leaves state behind is caught
+ * at its first bind.
  */
-static int really_probe(struct device_driver *drv, struct device *dev)
+static atomic_bool test_remove;
+
+void pcl_driver_test_remove(bool on)
+{
+	atomic_store(&test_remove, on);
+}
+
+/* Run the probe.  Device locked; on failure the binding is undone. */
+static int probe_once(struct device_driver *drv, struct device *dev)
 {
 	struct pcl_drv_call save;
 	int ret;
 
-	device_lock_assert(dev);
-	if (!list_empty(&dev->devres_head)) {
-		pcl_report(PCL_CHK_DEVRES, &dev->subject, __FILE__, __LINE__,
-			   "Resources present before probing: %u devres on %s, refusing to probe %s",
-			   pcl_devres_count(dev), dev_name(dev), drv->name);
-		return -EBUSY;
-	}
 	dev->driver = drv;
 	dev->subject.driver = drv->name;
 	dev->owner = pcl_kmem_owner_new(dev_name(dev), drv->name);
@@ -211,16 +215,8 @@ static int really_probe(struct device_driver *drv, struct device *dev)
 	else
 		ret = 0;
 	device_driver_leave(&save);
-
-	if (ret == 0) {
-		mutex_lock(&dev->bus->lock);
-		list_add_tail(&dev->driver_node, &drv->devices);
-		mutex_unlock(&dev->bus->lock);
-		pcl__set_state(dev, DEV_STATE_BOUND);
-		pcl_trace(PCL_TR_CORE, "%s: bound to %s", dev_name(dev),
-			  drv->name);
+	if (ret == 0)
 		return 0;
-	}
 
 	if (ret > 0) {
 		pcl_report(PCL_CHK_API, &dev->subject, __FILE__, __LINE__,
@@ -231,6 +227,56 @@ static int really_probe(struct device_driver *drv, struct device *dev)
 	pcl_trace(PCL_TR_CORE, "%s: probe by %s failed with -%s, unwinding",
 		  dev_name(dev), drv->name, pcl_errname(ret));
 	unbind_cleanup(dev);
+	return ret;
+}
+
+/* The driver's remove(), then the binding undone.  Device locked. */
+static void remove_binding(struct device *dev, struct device_driver *drv)
+{
+	struct pcl_drv_call save;
+
+	pcl__set_state(dev, DEV_STATE_REMOVING);
+	pcl_trace(PCL_TR_CORE, "%s: remove by %s", dev_name(dev), drv->name);
+	device_driver_enter(dev, &save);
+	if (dev->bus->remove)
+		dev->bus->remove(dev);
+	else if (drv->remove)
+		drv->remove(dev);
+	device_driver_leave(&save);
+	unbind_cleanup(dev);
+}
+
+/*
+ * Probe @dev with @drv.  Device locked, not bound.
+ * Return: 0 bound, or the probe's -errno (the device is unbound again).
+ */
+static int really_probe(struct device_driver *drv, struct device *dev)
+{
+	int ret;
+
+	device_lock_assert(dev);
+	if (!list_empty(&dev->devres_head)) {
+		pcl_report(PCL_CHK_DEVRES, &dev->subject, __FILE__, __LINE__,
+			   "Resources present before probing: %u devres on %s, refusing to probe %s",
+			   pcl_devres_count(dev), dev_name(dev), drv->name);
+		return -EBUSY;
+	}
+	ret = probe_once(drv, dev);
+	if (ret == 0 && atomic_load(&test_remove)) {
+		pcl_trace(PCL_TR_CORE, "%s: test remove: remove by %s, then probe again",
+			  dev_name(dev), drv->name);
+		remove_binding(dev, drv);
+		ret = probe_once(drv, dev);
+	}
+	if (ret == 0) {
+		mutex_lock(&dev->bus->lock);
+		list_add_tail(&dev->driver_node, &drv->devices);
+		mutex_unlock(&dev->bus->lock);
+		pcl__set_state(dev, DEV_STATE_BOUND);
+		pcl_trace(PCL_TR_CORE, "%s: bound to %s", dev_name(dev),
+			  drv->name);
+		return 0;
+	}
 	if (ret == -EPROBE_DEFER)
 		deferred_probe_add(dev);
 	return ret;
@@ -414,7 +460,6 @@ int device_driver_attach(struct device_driver *drv, struct device *dev)
 void pcl__device_release_driver(struct device *dev)
 {
 	struct device_driver *drv;
-	struct pcl_drv_call save;
 
 	device_lock_assert(dev);
 	drv = dev->driver;
@@ -424,16 +469,7 @@ void pcl__device_release_driver(struct device *dev)
 	list_del_init(&dev->driver_node);
 	mutex_unlock(&dev->bus->lock);
 
-	pcl__set_state(dev, DEV_STATE_REMOVING);
-	pcl_trace(PCL_TR_CORE, "%s: remove by %s", dev_name(dev), drv->name);
-	device_driver_enter(dev, &save);
-	if (dev->bus->remove)
-		dev->bus->remove(dev);
-	else if (drv->remove)
-		drv->remove(dev);
-	device_driver_leave(&save);
-
-	unbind_cleanup(dev);
+	remove_binding(dev, drv);
 	pcl_trace(PCL_TR_CORE, "%s: unbound from %s", dev_name(dev), drv->name);
 }
 

@@ -387,7 +387,23 @@ static int verb_fail_nth(struct pcl_scn *s, int argc, const struct pcl_scn_arg *
 	return 0;
 }
 
+/* test-remove on|off: DEBUG_TEST_DRIVER_REMOVE, with every check */
+static int verb_test_remove(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	if (strcmp(argv[0].word, "on") && strcmp(argv[0].word, "off"))
+		return pcl_scn_input_error(s, &argv[0], "test-remove is on or off, not '%s'",
+					   argv[0].word);
+	pcl_driver_test_remove(!strcmp(argv[0].word, "on"));
+	return 0;
+}
+
+static void test_remove_teardown(struct pcl_scn *s)
+{
+	pcl_driver_test_remove(false);
+}
+
 static const struct pcl_scn_verb base_verbs[] = {
+	{ "test-remove", "on|off", "every successful probe is followed by remove() and a second probe, all unbind checks in between (DEBUG_TEST_DRIVER_REMOVE)", 1, 1, verb_test_remove },
 	{ "modprobe", "DRIVER", "load a driver module from the catalogue", 1, 1, verb_modprobe },
 	{ "rmmod", "DRIVER", "unload it (unbinds it from every device)", 1, 1, verb_rmmod },
 	{ "device", "NAME [vendor=ID] [device=ID]", "add a test-bus device (binds a matching driver)", 1, 3, verb_device },
@@ -414,5 +430,6 @@ void pcl_base_scenario_init(void)
 	done = true;
 	pcl_base_init();
 	pcl_scn_register(base_verbs, ARRAY_SIZE(base_verbs));
+	pcl_scn_add_teardown(test_remove_teardown);
 	pcl_scn_add_teardown(base_teardown);
 }

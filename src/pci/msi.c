@@ -265,6 +265,10 @@ out:
 
 int pci_irq_vector(struct pci_dev *dev, unsigned int nr)
 {
+	/* As Linux: with neither MSI nor MSI-X on, vector 0 is the INTx
+	 * line, allocated or not (drivers using pdev->irq directly). */
+	if (nr == 0 && (!dev->irq_type || dev->irq_type == PCI_IRQ_INTX))
+		return dev->irq ? (int)dev->irq : -EINVAL;
 	if (nr >= dev->nvec)
 		return -EINVAL;
 	if (dev->irq_type == PCI_IRQ_INTX)
