@@ -66,9 +66,10 @@ done
 if [ "$ONLY" != threaded ]; then
 	run_one "$B:scenarios" tests/scenarios.sh "$B/pcilab"
 else
-	# The scenarios that deliver interrupts on CPU threads.
-	run_one "$B:threaded-scenarios" "$B/pcilab" run --quiet \
-		scenarios/irq-cpu-threads.scn scenarios/irq-seed003-vmd.scn
+	# The scenarios with more than one thread: interrupts on CPU threads
+	# (cpus N) or userspace tasks (task, start).
+	mapfile -t threaded < <(grep -l -E '^(cpus|task|start) ' scenarios/*.scn)
+	run_one "$B:threaded-scenarios" "$B/pcilab" run --quiet "${threaded[@]}"
 fi
 
 label=$(basename "$B")

@@ -78,10 +78,16 @@ static void print_verdict(const char *path, int ret,
 		return;
 	}
 	if (oneline) {
-		printf("%-5s %-32.*s %s\n", verdict,
+		char caught[32] = "";
+
+		/* A wrong-driver twin passes when its bug was caught. */
+		if (r->expected_reports)
+			snprintf(caught, sizeof(caught), "  [%u report%s caught]",
+				 r->expected_reports, r->expected_reports == 1 ? "" : "s");
+		printf("%-5s %-32.*s %s%s\n", verdict,
 		       (int)(strlen(base) > 4 && !strcmp(base + strlen(base) - 4, ".scn")
 			     ? strlen(base) - 4 : strlen(base)),
-		       base, r->title);
+		       base, r->title, caught);
 		return;
 	}
 	printf("%-5s %s: %u steps, %u expectations held, %u expected reports",

@@ -301,6 +301,33 @@ static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 	return ret;
 }
 
+/*
+ * One access to @dev's config space.  A device whose hardware vanished,
+ * or whose host bridge is being removed, is "disconnected": all ones,
+ * no bus cycle.  The test and the cycle sit in one RCU read-side section,
+ * and host removal waits a grace period after marking its devices before
+ * it frees buses and hardware, so a caller holding only a pci_dev
+ * reference never reaches freed memory.
+ */
+static int dev_rw(const struct pci_dev *dev, int where, int size,
+		  uint32_t *val, bool write)
+{
+	int ret;
+
+	rcu_read_lock();
+	if (pci_dev_is_disconnected(dev)) {
+		if (!write)
+			*val = ~0u;
+		ret = PCIBIOS_DEVICE_NOT_FOUND;
+	} else if (write) {
+		ret = bus_write(dev->bus, dev->devfn, where, size, *val);
+	} else {
+		ret = bus_read(dev->bus, dev->devfn, where, size, val);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
 #define BUS_ACCESSORS(sfx, type, size)					\
 int pci_bus_read_config_##sfx(struct pci_bus *bus, unsigned int devfn,	\
 			      int where, type *val)			\
@@ -317,17 +344,15 @@ int pci_bus_write_config_##sfx(struct pci_bus *bus, unsigned int devfn,	\
 }									\
 int pci_read_config_##sfx(const struct pci_dev *dev, int where, type *val) \
 {									\
-	if (pci_dev_is_disconnected(dev)) {				\
-		*val = (type)~0u;					\
-		return PCIBIOS_DEVICE_NOT_FOUND;			\
-	}								\
-	return pci_bus_read_config_##sfx(dev->bus, dev->devfn, where, val); \
+	uint32_t v;							\
+	int ret = dev_rw(dev, where, size, &v, false);			\
+	*val = (type)v;							\
+	return ret;							\
 }									\
 int pci_write_config_##sfx(const struct pci_dev *dev, int where, type val) \
 {									\
-	if (pci_dev_is_disconnected(dev))				\
-		return PCIBIOS_DEVICE_NOT_FOUND;			\
-	return pci_bus_write_config_##sfx(dev->bus, dev->devfn, where, val); \
+	uint32_t v = val;						\
+	return dev_rw(dev, where, size, &v, true);			\
 }
 
 BUS_ACCESSORS(byte, uint8_t, 1)
@@ -363,13 +388,8 @@ static int user_rw(struct pci_dev *dev, int where, int size, uint32_t *val,
 
 	if (ret)
 		return ret;
-	if (pci_dev_is_disconnected(dev))
-		return -ENODEV;
 	locked = user_access_begin(dev);
-	if (write)
-		ret = bus_write(dev->bus, dev->devfn, where, size, *val);
-	else
-		ret = bus_read(dev->bus, dev->devfn, where, size, val);
+	ret = dev_rw(dev, where, size, val, write);
 	if (locked)
 		up_read(&dev->cfg_access);
 	return pcibios_err_to_errno(ret);

@@ -345,7 +345,15 @@ int pcim_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
 
 int pcl_pci_raise(struct pci_dev *dev, unsigned int nr)
 {
-	return dev->hw ? pcl_emu_raise(dev->hw, nr) : -ENODEV;
+	int ret = -ENODEV;
+
+	/* As the config accessors: a disconnected device's hardware and
+	 * routes may be going away (host removal waits for us). */
+	rcu_read_lock();
+	if (dev->hw && !pci_dev_is_disconnected(dev))
+		ret = pcl_emu_raise(dev->hw, nr);
+	rcu_read_unlock();
+	return ret;
 }
 
 /*

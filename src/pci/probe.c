@@ -370,23 +370,39 @@ int pcl_pci_scan(struct pci_host_bridge *host)
 	return n;
 }
 
-/* Every device of @bus and below, children first, deepest first. */
+/*
+ * Every device of @bus and below, children first, deepest first: drivers
+ * removed, devices deleted, then marked disconnected - the host bridge
+ * goes with them, so someone still holding a reference (a user config
+ * reader, an interrupt source) must no longer reach its buses.
+ */
 static void remove_bus_devices(struct pci_bus *bus)
 {
-	struct pci_bus *child, *ctmp;
+	struct pci_bus *child;
 
-	list_for_each_entry_safe(child, ctmp, &bus->children, node) {
+	list_for_each_entry(child, &bus->children, node)
 		remove_bus_devices(child);
-		list_del_init(&child->node);
-		child->hw->sw = NULL;
-		kfree(child);
-	}
 	while (!list_empty(&bus->devices)) {
 		struct pci_dev *dev = list_last_entry(&bus->devices,
 						      struct pci_dev, bus_list);
 
 		list_del_init(&dev->bus_list);
+		get_device(&dev->dev);
 		device_unregister(&dev->dev);
+		atomic_store(&dev->disconnected, true);
+		put_device(&dev->dev);
+	}
+}
+
+static void free_bus_tree(struct pci_bus *bus)
+{
+	struct pci_bus *child, *ctmp;
+
+	list_for_each_entry_safe(child, ctmp, &bus->children, node) {
+		free_bus_tree(child);
+		list_del_init(&child->node);
+		child->hw->sw = NULL;
+		kfree(child);
 	}
 }
 
@@ -412,6 +428,10 @@ void pcl_pci_host_remove(struct pci_host_bridge *h)
 	mutex_lock(&pcl__pci_lock);
 	list_del_init(&h->node);
 	mutex_unlock(&pcl__pci_lock);
+	/* Accessors test "disconnected" inside an RCU read-side section:
+	 * after this grace period none is still on our buses or hardware. */
+	synchronize_rcu();
+	free_bus_tree(h->bus);
 	pcl__pci_free_emu_bus(h->hw, 0);
 	pcl__pci_graveyard_free(h);
 	pcl_its_destroy(h->its);
