@@ -309,11 +309,38 @@ static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
  * it frees buses and hardware, so a caller holding only a pci_dev
  * reference never reaches freed memory.
  */
+/*
+ * Seed 002's rule: a function-level reset happens with user config
+ * access blocked (pci_cfg_access_lock(), as pci_reset_function() does),
+ * or a concurrent reader sees the function half reset.
+ */
+static void check_flr_blocked(const struct pci_dev *dev, int where, int size,
+			      uint32_t val)
+{
+	int ctl = dev->pcie_cap + PCI_EXP_DEVCTL;
+	uint32_t bits;
+
+	if (!dev->pcie_cap || where > ctl + 1 || where + size <= ctl + 1)
+		return;
+	if (where > ctl)
+		bits = val << (8 * (unsigned int)(where - ctl));
+	else
+		bits = val >> (8 * (unsigned int)(ctl - where));
+	if (!(bits & PCI_EXP_DEVCTL_BCR_FLR) ||
+	    rwsem_is_write_owner(&((struct pci_dev *)dev)->cfg_access))
+		return;
+	pcl_report(PCL_CHK_API, &dev->dev.subject, __FILE__, __LINE__,
+		   "%s: FLR with user config access not blocked: readers see it half reset (use pci_reset_function() or pci_cfg_access_lock())",
+		   pci_name(dev));
+}
+
 static int dev_rw(const struct pci_dev *dev, int where, int size,
 		  uint32_t *val, bool write)
 {
 	int ret;
 
+	if (write)
+		check_flr_blocked(dev, where, size, *val);
 	rcu_read_lock();
 	if (pci_dev_is_disconnected(dev)) {
 		if (!write)
