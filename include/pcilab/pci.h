@@ -156,6 +156,7 @@ struct pci_dev {
 	unsigned int nvec;		/* vectors allocated */
 	struct list_head bus_list;	/* on bus->devices */
 	struct pcl_emu_fn *hw;		/* the emulated function, for tools */
+	bool no_msi;			/* quirk: never use MSI/MSI-X */
 	_Atomic bool disconnected;	/* the hardware is gone: config
 					 * accessors return all ones without
 					 * a bus cycle (error_state perm failure) */
@@ -364,6 +365,13 @@ int pci_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
 			  unsigned int max, unsigned int flags);
 int pcim_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
 			   unsigned int max, unsigned int flags);
+/**
+ * pci_no_msi() - the "pci=nomsi" boot option: no device uses MSI or
+ * MSI-X from now on (until pcl_pci_msi_allow()).  Per device, the
+ * no_msi quirk does the same.
+ */
+void pci_no_msi(void);
+void pcl_pci_msi_allow(void);
 /** pci_irq_vector() - the Linux IRQ number of vector @nr, or -EINVAL. */
 int pci_irq_vector(struct pci_dev *dev, unsigned int nr);
 /**

@@ -216,6 +216,18 @@ static int setup_msi(struct pci_dev *dev, unsigned int nvec)
 	return 0;
 }
 
+static atomic_bool msi_disabled;	/* pci=nomsi */
+
+void pci_no_msi(void)
+{
+	atomic_store(&msi_disabled, true);
+}
+
+void pcl_pci_msi_allow(void)
+{
+	atomic_store(&msi_disabled, false);
+}
+
 int pci_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
 			  unsigned int max, unsigned int flags)
 {
@@ -227,6 +239,14 @@ int pci_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
 		return -EINVAL;
 	if (dev->irq_type)
 		return -EBUSY;
+	if (dev->no_msi || atomic_load(&msi_disabled)) {
+		if ((flags & (PCI_IRQ_MSI | PCI_IRQ_MSIX)))
+			pcl_trace(PCL_TR_CORE, "pci %s: MSI disabled (%s): no MSI/MSI-X",
+				  pci_name(dev), dev->no_msi ? "quirk" : "pci=nomsi");
+		flags &= ~(PCI_IRQ_MSI | PCI_IRQ_MSIX);
+		if (!flags)
+			return -ENOSPC;
+	}
 	if ((flags & PCI_IRQ_MSIX) && (nvec = msix_table_size(dev)) >= min) {
 		if (nvec > max)
 			nvec = max;

@@ -384,6 +384,32 @@ static int verb_yank(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	return 0;
 }
 
+/* no-msi DEV|all [off]: a no_msi quirk, or pci=nomsi */
+static int verb_no_msi(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	bool off = argc > 1;
+	struct pci_dev *pdev;
+
+	if (off && strcmp(argv[1].word, "off"))
+		return pcl_scn_input_error(s, &argv[1], "expected 'off' or nothing, not '%s'",
+					   argv[1].word);
+	if (!strcmp(argv[0].word, "all")) {
+		if (off)
+			pcl_pci_msi_allow();
+		else
+			pci_no_msi();
+		return 0;
+	}
+	pdev = find_pdev(s, &argv[0]);
+	if (!pdev)
+		return -EINVAL;
+	device_lock(&pdev->dev);	/* not under a probe */
+	pdev->no_msi = !off;
+	device_unlock(&pdev->dev);
+	put_device(&pdev->dev);
+	return 0;
+}
+
 /* firmware DEV EVENT: the device's firmware acts (switchtec: complete) */
 static int verb_firmware(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
@@ -569,6 +595,7 @@ static int verb_irqdomains(struct pcl_scn *s, int argc, const struct pcl_scn_arg
 static void pci_teardown(struct pcl_scn *s)
 {
 	pcl_pci_remove_all();
+	pcl_pci_msi_allow();
 }
 
 static const struct pcl_scn_verb pci_verbs[] = {
@@ -583,6 +610,7 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "reset", "DEV", "pci_reset_function(): FLR with config access blocked", 1, 1, verb_reset },
 	{ "power", "DEV d0|d3hot", "pci_set_power_state()", 2, 2, verb_power },
 	{ "yank", "DEV", "the hardware vanishes, the core is not told (reads all ones, writes dropped)", 1, 1, verb_yank },
+	{ "no-msi", "DEV|all [off]", "a device quirk (or pci=nomsi): pci_alloc_irq_vectors() never uses MSI/MSI-X; 'off' undoes it", 1, 2, verb_no_msi },
 	{ "firmware", "DEV EVENT", "the device's firmware acts (switchtec: complete | fail the command in progress)", 2, 2, verb_firmware },
 	{ "hot-remove", "DEV", "orderly removal: devices behind first, driver remove(), device deleted; the hardware stays", 1, 1, verb_hot_remove },
 	{ "surprise-remove", "DEV", "the card is pulled: hardware gone first, then the core removes the device (remove() on a dead device)", 1, 1, verb_surprise_remove },
