@@ -43,11 +43,14 @@ static void usage(FILE *f)
 "Run Linux-shaped driver lifecycles over emulated hardware, with checkers.\n"
 "\n"
 "commands:\n"
-"  run [--trace] [--quiet] [--fatal] FILE...\n"
+"  run [--trace] [--quiet] [--fatal] [--test-remove] FILE...\n"
 "                 run scenarios; print each one's verdict\n"
 "                 --trace   every lifecycle event, devres operation and report\n"
 "                 --quiet   only the verdict line\n"
 "                 --fatal   abort on the first checker report (panic_on_warn)\n"
+"                 --test-remove  every successful probe is followed by remove()\n"
+"                           and a second probe, all unbind checks in between\n"
+"                           (DEBUG_TEST_DRIVER_REMOVE)\n"
 "  check FILE...  parse scenarios without running them\n"
 "  lspci MACHINE.scn [LSPCI-OPTIONS...] [--devres]\n"
 "                 build the machine a scenario describes, then decode it with the\n"
@@ -107,18 +110,21 @@ static int cmd_run(int argc, char **argv)
 		{ "trace", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "fatal", no_argument, NULL, 'f' },
+		{ "test-remove", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pcl_scn_opts o = { .out = stdout, .err = stderr };
 	int c, worst = 0, npass = 0, nfail = 0;
+	bool test_remove = false;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "tqfh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "tqfrh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.trace = true; break;
 		case 'q': o.quiet = true; break;
 		case 'f': pcl_report_set_fatal(true); break;
+		case 'r': test_remove = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -139,6 +145,8 @@ static int cmd_run(int argc, char **argv)
 			mem = open_memstream(&buf, &len);
 			o.out = mem ? mem : stdout;
 		}
+		/* per file: a scenario's teardown turns it off */
+		pcl_driver_test_remove(test_remove);
 		ret = pcl_scn_run_file(argv[i], &o, &r);
 		if (mem) {
 			fclose(mem);
