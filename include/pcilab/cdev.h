@@ -80,7 +80,9 @@ struct file {
 	struct inode inode;
 	struct cdev *cdev;
 	struct device *dev;		/* reference: the class device */
-	bool released;			/* ->release ran; under cdev->lock */
+	bool released;			/* ->release ran or runs; under cdev->lock */
+	bool releasing;			/* the fence is running ->release now;
+					 * close waits on cdev->drained */
 	struct list_head node;		/* on cdev->files, under cdev->lock */
 };
 #define O_NONBLOCK_PCL	0x800

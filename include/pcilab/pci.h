@@ -83,7 +83,7 @@ struct pci_host_bridge {
 					 * until the host goes (stale
 					 * pdev->hw pointers stay valid);
 					 * under pcl__pci_lock */
-	uint8_t next_busnr;
+	uint8_t next_busnr;		/* bump allocator; 0: none left */
 	struct list_head node;
 };
 
@@ -102,6 +102,7 @@ struct pci_bus {
 	struct list_head node;
 	struct pcl_emu_bus *hw;
 	uint8_t busn_end;		/* the last bus number behind */
+	uint8_t bridge_devfn;		/* where the bridge to it sits */
 };
 
 #define PCI_NUM_RESOURCES	6

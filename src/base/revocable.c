@@ -109,6 +109,9 @@ struct revocable_provider *devm_revocable_provider_alloc(struct device *dev,
 	if (!rp)
 		return NULL;
 	rp->dev = dev;
+	/* Consumer handles may hold it past the binding (they then read
+	 * NULL): not a leak of the binding. */
+	kmemleak_not_leak(rp);
 	spin_lock(&dev->devres_lock);
 	list_add_tail(&rp->node, &dev->revocables);
 	spin_unlock(&dev->devres_lock);

@@ -23,7 +23,9 @@
  *      active are both empty.  A close() racing with it takes the file
  *      off the list under the lock and registers its ->release call on
  *      active, so the fence waits for it too.
- *   3. ->release runs exactly once per opened file (f->released).
+ *   3. ->release runs exactly once per opened file (f->released); a
+ *      close() that finds the fence releasing its file (f->releasing)
+ *      waits for it before freeing the file.
  *   4. An open file holds a reference on the class device: the memory
  *      of the driver's structure (which embeds the cdev) outlives every
  *      file, whatever order close and unbind come in.
@@ -218,6 +220,7 @@ static struct file *take_unreleased(struct cdev *cdev)
 		f = list_first_entry(&cdev->files, struct file, node);
 		list_del_init(&f->node);
 		f->released = true;
+		f->releasing = true;	/* close() waits until we are done */
 	}
 	pthread_mutex_unlock(&cdev->lock);
 	return f;
@@ -258,6 +261,10 @@ void cdev_device_del(struct cdev *cdev, struct device *dev)
 		if (!f)
 			break;
 		call_release(cdev, f);
+		pthread_mutex_lock(&cdev->lock);
+		f->releasing = false;
+		pthread_mutex_unlock(&cdev->lock);
+		wake_up(&cdev->drained);
 		released++;
 	}
 	fence_wait(cdev);
@@ -501,6 +508,16 @@ int pcl_sys_poll(struct file *f, __poll_t events, int timeout_ms)
 	return ret;
 }
 
+static bool file_releasing(struct cdev *cdev, struct file *f)
+{
+	bool r;
+
+	pthread_mutex_lock(&cdev->lock);
+	r = f->releasing;
+	pthread_mutex_unlock(&cdev->lock);
+	return r;
+}
+
 int pcl_sys_close(struct file *f)
 {
 	struct cdev *cdev = f->cdev;
@@ -522,6 +539,11 @@ int pcl_sys_close(struct file *f)
 			cdev->legacy_calls++;
 	}
 	pthread_mutex_unlock(&cdev->lock);
+	if (!mine) {
+		/* The fence may be running ->release on @f right now: the
+		 * file is ours to free only when it is done. */
+		wait_event(cdev->drained, !file_releasing(cdev, f));
+	}
 	if (mine) {
 		if (late) {
 			pcl_report(PCL_CHK_REVOKE, fop_subject(cdev), __FILE__, __LINE__,

@@ -267,12 +267,36 @@ static struct pci_bus *add_child_bus(struct pci_bus *parent,
 	child->parent = parent;
 	child->self = bridge;
 	child->number = nr;
+	child->bridge_devfn = (uint8_t)bridge->devfn;
 	child->hw = hw;
 	hw->sw = child;
 	INIT_LIST_HEAD(&child->devices);
 	INIT_LIST_HEAD(&child->children);
 	list_add_tail(&child->node, &parent->children);
 	return child;
+}
+
+/*
+ * A bridge appeared where a pulled one was: give it the bus the old one
+ * left (kept, empty, with its numbers), as firmware would give the slot
+ * the same bus numbers.  Under pcl__pci_lock.
+ */
+static struct pci_bus *reuse_vacant_bus(struct pci_bus *bus, unsigned int devfn,
+					struct pcl_emu_bus *chw)
+{
+	struct pci_bus *c;
+
+	list_for_each_entry(c, &bus->children, node) {
+		if (c->self || c->bridge_devfn != devfn || c->hw == chw ||
+		    !list_empty(&c->devices))
+			continue;
+		if (c->hw)
+			c->hw->sw = NULL;	/* the dead bridge's bus */
+		c->hw = chw;
+		chw->sw = c;
+		return c;
+	}
+	return NULL;
 }
 
 /* Scan @bus (its emulated side @hw); new devices are appended to @added. */
@@ -307,8 +331,15 @@ static int scan_bus(struct pci_bus *bus, struct pcl_emu_bus *hw, int depth,
 			struct pcl_emu_bus *chw = hw->child[devfn];
 			struct pci_bus *child = chw->sw;
 
+			if (!child)
+				child = reuse_vacant_bus(bus, devfn, chw);
+			if (!child && !h->next_busnr) {
+				pcl_trace(PCL_TR_CORE, "pci %s: no bus number left for the bus behind it",
+					  pci_name(dev));
+				continue;
+			}
 			if (!child) {
-				uint8_t nr = h->next_busnr++;
+				uint8_t nr = h->next_busnr++;	/* 255 -> 0: none left */
 
 				pci_write_config_byte(dev, PCI_PRIMARY_BUS, bus->number);
 				pci_write_config_byte(dev, PCI_SECONDARY_BUS, nr);
