@@ -142,7 +142,8 @@ static ssize_t stl_write(struct file *file, const char *buf, size_t len,
 	spin_lock_irqsave(&st->done_lock, flags);
 	st->done = false;
 	spin_unlock_irqrestore(&st->done_lock, flags);
-	for (size_t i = 0; i < PCL_SWT_PAYLOAD; i += 4) {
+	/* The payload and its NUL, a word at a time. */
+	for (size_t i = 0; i <= len; i += 4) {
 		uint32_t w;
 
 		memcpy(&w, payload + i, 4);
@@ -189,6 +190,8 @@ static ssize_t stl_read(struct file *file, char *buf, size_t len, loff_t *pos)
 		uint32_t w = readl(st->mmio + PCL_SWT_OUTPUT + i);
 
 		memcpy(out + i, &w, 4);
+		if (memchr(&w, 0, 4))
+			break;		/* the output ends in this word */
 	}
 	mutex_unlock(&st->mrpc_lock);
 	out[PCL_SWT_PAYLOAD - 1] = '\0';
@@ -267,7 +270,7 @@ static int stl_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	st->id = stl_id_get();
 	if (st->id < 0) {
 		kfree(st);
-		return st->id;
+		return -ENOSPC;
 	}
 	device_initialize(&st->dev);
 	st->dev.release = stl_dev_release;

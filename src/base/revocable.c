@@ -11,8 +11,9 @@
  *                                   +-- last put (provider + handles) --> freed
  *
  * Invariants
- *   1. res is written only from LIVE to REVOKED, once, under no lock but
- *      with rcu_assign_pointer(); readers load it with rcu_dereference()
+ *   1. res is set once at allocation (rcu_assign_pointer()) and cleared
+ *      once, LIVE to REVOKED, by an atomic exchange (whoever swaps out the
+ *      non-NULL value revoked it); readers load it with rcu_dereference()
  *      inside rcu_read_lock().
  *   2. A revoke returns only after a grace period that started after the
  *      store of NULL: no reader still holds the old pointer.
@@ -124,19 +125,16 @@ unsigned int pcl__revoke_device(struct device *dev)
 {
 	struct revocable_provider *rp;
 	unsigned int n = 0;
-	bool any = false;
 
 	might_sleep();
 	spin_lock(&dev->devres_lock);
-	list_for_each_entry(rp, &dev->revocables, node) {
-		any |= revoke_store(rp);
-		n++;
-	}
+	list_for_each_entry(rp, &dev->revocables, node)
+		n += revoke_store(rp);
 	spin_unlock(&dev->devres_lock);
-	if (any) {
+	if (n) {
 		synchronize_rcu();
-		pcl_trace(PCL_TR_DEVRES, "%s: revoked %u resources (one grace period)",
-			  dev_name(dev), n);
+		pcl_trace(PCL_TR_DEVRES, "%s: revoked %u resource%s (one grace period)",
+			  dev_name(dev), n, n == 1 ? "" : "s");
 	}
 	return n;
 }

@@ -124,18 +124,20 @@ static const struct pcl_subject *fop_subject(struct cdev *cdev)
  * cdev->active; call fop_leave()), or -ENODEV (fenced and deleted).
  */
 static int fop_enter(struct cdev *cdev, struct fop_call *call, const char *op,
-		     bool release)
+		     bool has_hook)
 {
 	bool late;
 
 	call->task = pcl_current();
 	call->op = op;
 	pthread_mutex_lock(&cdev->lock);
-	if (cdev->dead && cdev->fenced && !release) {
+	if (cdev->dead && cdev->fenced) {
 		pthread_mutex_unlock(&cdev->lock);
 		return -ENODEV;
 	}
-	late = cdev->dead && !cdev->fenced;
+	/* Unfenced and deleted: the call runs into the driver (if it has
+	 * the hook), as Linux's plain cdev lets it. */
+	late = cdev->dead && !cdev->fenced && has_hook;
 	if (late)
 		cdev->legacy_calls++;
 	list_add_tail(&call->node, &cdev->active);
@@ -374,7 +376,7 @@ int pcl_sys_open(const char *name, unsigned int flags, struct file **out)
 	f->f_inode = &f->inode;
 	f->f_flags = flags;
 	INIT_LIST_HEAD(&f->node);
-	if (fop_enter(cdev, &call, "open", false)) {
+	if (fop_enter(cdev, &call, "open", cdev->ops->open != NULL)) {
 		ret = -ENODEV;
 		goto err_put;
 	}
@@ -409,7 +411,8 @@ err_put:
 		struct fop_call __call;					\
 		long __r;						\
 		might_sleep();						\
-		if (fop_enter(__c, &__call, opname, false)) {		\
+		if (fop_enter(__c, &__call, opname,			\
+			      __c->ops->hook != NULL)) {		\
 			__r = -ENODEV;					\
 		} else {						\
 			const struct pcl_subject *__save =		\
@@ -460,7 +463,7 @@ int pcl_sys_poll(struct file *f, __poll_t events, int timeout_ms)
 
 	might_sleep();
 	init_waitqueue_head(&idle);
-	if (fop_enter(cdev, &call, "poll", false))
+	if (fop_enter(cdev, &call, "poll", cdev->ops->poll != NULL))
 		return POLL_DEAD;
 	for (;;) {
 		struct poll_table_struct pt = { 0 };
@@ -534,7 +537,7 @@ int pcl_sys_close(struct file *f)
 		list_del_init(&f->node);
 		/* Registered under the same lock: the fence waits for us. */
 		list_add_tail(&call.node, &cdev->active);
-		late = cdev->dead && !cdev->fenced;
+		late = cdev->dead && !cdev->fenced && cdev->ops->release;
 		if (late)
 			cdev->legacy_calls++;
 	}

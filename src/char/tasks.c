@@ -555,21 +555,40 @@ static int verb_signal(struct pcl_scn *s, int argc, const struct pcl_scn_arg *ar
 	return 0;
 }
 
+/* The task's last call, if it finished; else a failure (it is running). */
+static bool task_finished(struct pcl_scn *s, struct utask *t, long *result,
+			  enum op_kind *kind, char *data, size_t dlen)
+{
+	bool running;
+
+	pthread_mutex_lock(&t->m);
+	running = t->state == T_QUEUED || t->state == T_RUNNING;
+	*result = t->result;
+	*kind = t->op.kind;
+	if (data)
+		snprintf(data, dlen, "%s", t->data);
+	pthread_mutex_unlock(&t->m);
+	if (running)
+		pcl_scn_fail(s, "task %s: '%s' has not returned yet (wait for it first)",
+			     t->name, t->op.name);
+	return !running;
+}
+
 /* expect-result T VALUE: a number or poll events */
 static int verb_expect_result(struct pcl_scn *s, int argc,
 			      const struct pcl_scn_arg *argv)
 {
 	struct utask *t = task_get(s, &argv[0], false);
+	enum op_kind kind;
 	unsigned long want;
 	__poll_t ev;
 	long got;
 
 	if (!t)
 		return -EINVAL;
-	pthread_mutex_lock(&t->m);
-	got = t->result;
-	pthread_mutex_unlock(&t->m);
-	if (t->op.kind == OP_POLL && !(argv[1].word[0] >= '0' && argv[1].word[0] <= '9')) {
+	if (!task_finished(s, t, &got, &kind, NULL, 0))
+		return 0;
+	if (kind == OP_POLL && !(argv[1].word[0] >= '0' && argv[1].word[0] <= '9')) {
 		char a[48], b[48];
 
 		if (parse_events(s, &argv[1], &ev))
@@ -602,12 +621,13 @@ static int verb_expect_data(struct pcl_scn *s, int argc,
 {
 	struct utask *t = task_get(s, &argv[0], false);
 	char got[DATA_MAX + 1];
+	enum op_kind kind;
+	long r;
 
 	if (!t)
 		return -EINVAL;
-	pthread_mutex_lock(&t->m);
-	memcpy(got, t->data, sizeof(got));
-	pthread_mutex_unlock(&t->m);
+	if (!task_finished(s, t, &r, &kind, got, sizeof(got)))
+		return 0;
 	if (!strcmp(got, argv[1].word))
 		pcl_scn_pass(s);
 	else

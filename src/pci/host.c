@@ -302,14 +302,6 @@ static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 }
 
 /*
- * One access to @dev's config space.  A device whose hardware vanished,
- * or whose host bridge is being removed, is "disconnected": all ones,
- * no bus cycle.  The test and the cycle sit in one RCU read-side section,
- * and host removal waits a grace period after marking its devices before
- * it frees buses and hardware, so a caller holding only a pci_dev
- * reference never reaches freed memory.
- */
-/*
  * Seed 002's rule: a function-level reset happens with user config
  * access blocked (pci_cfg_access_lock(), as pci_reset_function() does),
  * or a concurrent reader sees the function half reset.
@@ -334,6 +326,14 @@ static void check_flr_blocked(const struct pci_dev *dev, int where, int size,
 		   pci_name(dev));
 }
 
+/*
+ * One access to @dev's config space.  A device whose hardware vanished,
+ * or whose host bridge is being removed, is "disconnected": all ones,
+ * no bus cycle.  The test and the cycle sit in one RCU read-side section,
+ * and host removal waits a grace period after marking its devices before
+ * it frees buses and hardware, so a caller holding only a pci_dev
+ * reference never reaches freed memory.
+ */
 static int dev_rw(const struct pci_dev *dev, int where, int size,
 		  uint32_t *val, bool write)
 {

@@ -102,16 +102,16 @@ static void mark_disconnected(struct pci_dev *dev, int depth)
 		mark_disconnected(d, depth + 1);
 }
 
-/* Every function on @b (and behind) stops answering. */
-static void power_off_bus(struct pcl_emu_bus *b, int depth)
+/* Every function on @b (and behind) loses or regains power. */
+static void power_bus(struct pcl_emu_bus *b, bool on, int depth)
 {
 	for (int i = 0; i < 256; i++) {
 		struct pcl_emu_fn *fn = __atomic_load_n(&b->slot[i], __ATOMIC_ACQUIRE);
 
 		if (fn)
-			pcl_emu_power(fn, false);
+			pcl_emu_power(fn, on);
 		if (b->child[i] && depth < PCI_MAX_BRIDGE_DEPTH)
-			power_off_bus(b->child[i], depth + 1);
+			power_bus(b->child[i], on, depth + 1);
 	}
 }
 
@@ -137,7 +137,7 @@ int pcl_pci_surprise_remove(struct pci_dev *dev)
 	dead->bus = on->child[devfn];
 	pcl_emu_surprise_remove(dead->fn);
 	if (dead->bus)
-		power_off_bus(dead->bus, 0);
+		power_bus(dead->bus, false, 0);
 	__atomic_store_n(&on->slot[devfn], NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&on->child[devfn], NULL, __ATOMIC_RELEASE);
 	list_add_tail(&dead->node, &h->graveyard);
@@ -215,13 +215,15 @@ int pcl_pci_slot_power(struct pci_host_bridge *host, uint8_t busnr,
 		}
 		pcl_emu_power(fn, false);
 		if (bus->hw->child[devfn])
-			power_off_bus(bus->hw->child[devfn], 0);
+			power_bus(bus->hw->child[devfn], false, 0);
 		pcl_trace(PCL_TR_CORE, "pci %04x:%02x:%02x.%d: slot powered off",
 			  host->domain, busnr, PCI_SLOT(devfn), PCI_FUNC(devfn));
 		return 0;
 	}
 	put_device(dev ? &dev->dev : NULL);
 	pcl_emu_power(fn, true);
+	if (bus->hw->child[devfn])	/* a bridge: what is behind it too */
+		power_bus(bus->hw->child[devfn], true, 0);
 	pcl_trace(PCL_TR_CORE, "pci %04x:%02x:%02x.%d: slot powered on",
 		  host->domain, busnr, PCI_SLOT(devfn), PCI_FUNC(devfn));
 	ret = pcl_pci_scan(host);
