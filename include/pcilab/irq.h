@@ -79,6 +79,14 @@ void irq_set_hwirq(unsigned int irq, unsigned long hwirq);
  */
 void irq_set_chained_handler_and_data(unsigned int irq,
 				      irq_flow_handler_t handle, void *data);
+/** irq_has_chained_handler() - is a chained handler installed on @irq? */
+bool irq_has_chained_handler(unsigned int irq);
+/**
+ * pcl_irq_in_use() - what still uses @irq: "a handler" (an action),
+ * "a chained handler", or NULL.  Freeing the vector or descriptor of an
+ * IRQ in use is refused.  Context: any.
+ */
+const char *pcl_irq_in_use(unsigned int irq);
 void *irq_desc_get_handler_data(struct irq_desc *desc);
 struct irq_data *irq_desc_get_irq_data(struct irq_desc *desc);
 
@@ -134,7 +142,8 @@ static inline int devm_request_irq(struct device *dev, unsigned int irq,
 }
 void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id);
 /**
- * pcl_irq_free_all_actions() - for a bus cleaning up after a driver: free
+ * pcl_irq_free_all_actions() - for a bus cleaning up after a driver:
+ * uninstall a chained handler left on @irq, and free
  * every handler still installed on @irq, each reported ("irq-free").
  * Return: how many there were.
  */
@@ -342,6 +351,14 @@ struct pcl_its_stats {
 		      dropped;
 };
 void pcl_its_stats(struct pcl_its *its, struct pcl_its_stats *st);
+/**
+ * pcl_its_set_free_on_last() - make @its behave as Linux's ITS did before
+ * seed 004's fix: a device's table (the state msi_prepare made) is freed
+ * when its last LPI is freed.  Allocating through that state afterwards
+ * is reported ("use-after-revoke") and fails with -ENODEV.  For the
+ * wrong twin of seed 004; off by default.
+ */
+void pcl_its_set_free_on_last(struct pcl_its *its, bool on);
 
 /*
  * A legacy INTx controller: level-triggered lines that several devices

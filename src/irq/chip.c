@@ -198,6 +198,7 @@ void irq_set_chained_handler_and_data(unsigned int irq,
 	if (!desc)
 		return;
 	spin_lock_irqsave(&desc->lock, flags);
+	__atomic_store_n(&desc->chained, handle != NULL, __ATOMIC_RELEASE);
 	if (handle) {
 		desc->handler_data = data;
 		__atomic_store_n(&desc->handle_irq, handle, __ATOMIC_RELEASE);

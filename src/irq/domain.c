@@ -183,10 +183,12 @@ int irq_domain_free_irqs(unsigned int virq, unsigned int nr)
 	if (!irqd || !(d = irqd->domain))
 		return -EINVAL;
 	for (unsigned int i = 0; i < nr; i++) {
-		if (irq_has_action(virq + i)) {
+		const char *user = pcl_irq_in_use(virq + i);
+
+		if (user) {
 			pcl_report(PCL_CHK_IRQ_FREE, NULL, __FILE__, __LINE__,
-				   "freeing IRQ %u which still has a handler: refused",
-				   virq + i);
+				   "freeing IRQ %u which still has %s: refused",
+				   virq + i, user);
 			return -EBUSY;
 		}
 	}

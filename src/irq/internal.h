@@ -42,6 +42,8 @@ struct irq_desc {
 	bool in_progress;		/* a flow handler is running */
 	bool pending;			/* arrived while in progress/disabled */
 	bool masked;
+	bool chained;			/* a chained (demultiplexing) flow
+					 * handler is installed */
 	unsigned int affinity;		/* CPU in CPU-thread mode */
 	unsigned int irq_count;		/* spurious detection window */
 	unsigned int irqs_unhandled;

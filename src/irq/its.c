@@ -24,6 +24,7 @@ struct its_dev {
 	unsigned long *map;		/* events mapped */
 	unsigned int mapped;
 	unsigned int users;		/* msi_prepare calls sharing it */
+	bool freed_early;		/* free-on-last quirk: table gone */
 	struct list_head node;
 };
 
@@ -36,6 +37,9 @@ struct pcl_its {
 	struct list_head devs;
 	unsigned long lpi_used[ITS_NR_LPIS / (8 * sizeof(unsigned long))];
 	struct pcl_its_stats st;
+	/* The pre-2025 Linux ITS (seed 004's wrong twin): a device's table
+	 * is freed when its last LPI is, not at msi_teardown. */
+	_Atomic bool free_on_last;
 };
 
 #define BITS	(8 * sizeof(unsigned long))
@@ -147,7 +151,7 @@ static void its_msi_teardown(void *ctl, struct device *dev, void *state)
 	its->st.teardowns++;
 	last = --d->users == 0;
 	left = d->mapped;
-	if (last) {
+	if (last && !d->freed_early) {
 		list_del_init(&d->node);
 		lpi_free(its, d->lpi_base, d->nvec);
 		its->st.tables--;
@@ -175,6 +179,13 @@ static int its_alloc(void *ctl, void *state, unsigned int virq,
 	unsigned int ev;
 
 	spin_lock_irqsave(&its->lock, flags);
+	if (d->freed_early) {
+		spin_unlock_irqrestore(&its->lock, flags);
+		pcl_report(PCL_CHK_REVOKE, NULL, __FILE__, __LINE__,
+			   "its: allocation for DeviceID %04x through per-device state freed with its last LPI (before msi_teardown): use after free",
+			   d->dev_id);
+		return -ENODEV;
+	}
 	for (ev = 0; ev < d->nvec && test_bit_(d->map, ev); ev++)
 		;
 	if (ev == d->nvec) {
@@ -196,13 +207,31 @@ static void its_free(void *ctl, void *state, unsigned long hwirq)
 	unsigned long flags;
 	unsigned int ev = (unsigned int)(hwirq - d->lpi_base);
 
+	bool early = false;
+
 	spin_lock_irqsave(&its->lock, flags);
 	if (ev < d->nvec && test_bit_(d->map, ev)) {
 		set_bit_(d->map, ev, false);
 		d->mapped--;
 		its->st.lpis_mapped--;
 	}
+	if (!d->mapped && !d->freed_early && atomic_load(&its->free_on_last)) {
+		/* WRONG, on purpose: the state msi_prepare made goes now. */
+		d->freed_early = true;
+		list_del_init(&d->node);
+		lpi_free(its, d->lpi_base, d->nvec);
+		its->st.tables--;
+		early = true;
+	}
 	spin_unlock_irqrestore(&its->lock, flags);
+	if (early)
+		pcl_trace(PCL_TR_CORE, "its: DeviceID %04x: last LPI freed, table freed (free-on-last quirk)",
+			  d->dev_id);
+}
+
+void pcl_its_set_free_on_last(struct pcl_its *its, bool on)
+{
+	atomic_store(&its->free_on_last, on);
 }
 
 static void its_compose(void *ctl, void *state, unsigned long hwirq,

@@ -75,6 +75,27 @@ bool irq_has_action(unsigned int irq)
 	return has;
 }
 
+bool irq_has_chained_handler(unsigned int irq)
+{
+	struct irq_desc *d;
+	bool has;
+
+	rcu_read_lock();
+	d = irq_to_desc(irq);
+	has = d && __atomic_load_n(&d->chained, __ATOMIC_ACQUIRE);
+	rcu_read_unlock();
+	return has;
+}
+
+const char *pcl_irq_in_use(unsigned int irq)
+{
+	if (irq_has_action(irq))
+		return "a handler";
+	if (irq_has_chained_handler(irq))
+		return "a chained handler";
+	return NULL;
+}
+
 int request_threaded_irq(unsigned int irq, irq_handler_t handler,
 			 irq_handler_t thread_fn, unsigned long flags,
 			 const char *name, void *dev_id)
@@ -333,6 +354,13 @@ unsigned int pcl_irq_free_all_actions(unsigned int irq)
 			   "IRQ %u: handler '%s' left installed by its driver: freed",
 			   irq, name ? name : "-");
 		free_irq(irq, dev_id);
+		n++;
+	}
+	if (desc && irq_has_chained_handler(irq)) {
+		pcl_report(PCL_CHK_IRQ_FREE, NULL, __FILE__, __LINE__,
+			   "IRQ %u: chained handler left installed by its driver: uninstalled",
+			   irq);
+		irq_set_chained_handler_and_data(irq, NULL, NULL);
 		n++;
 	}
 	return n;

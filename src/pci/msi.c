@@ -306,13 +306,16 @@ int pci_free_irq_vectors(struct pci_dev *dev)
 		return 0;
 	for (unsigned int i = 0; i < dev->nvec; i++) {
 		int virq = pci_irq_vector(dev, i);
+		const char *user;
 
-		if (virq > 0 && dev->irq_type != PCI_IRQ_INTX &&
-		    irq_has_action((unsigned int)virq)) {
+		if (virq <= 0 || dev->irq_type == PCI_IRQ_INTX)
+			continue;
+		user = pcl_irq_in_use((unsigned int)virq);
+		if (user) {
 			pcl_report(PCL_CHK_IRQ_FREE, &dev->dev.subject, __FILE__,
 				   __LINE__,
-				   "pci_free_irq_vectors(%s): vector %u (IRQ %d) still has a handler: refused",
-				   pci_name(dev), i, virq);
+				   "pci_free_irq_vectors(%s): vector %u (IRQ %d) still has %s: refused",
+				   pci_name(dev), i, virq, user);
 			return -EBUSY;
 		}
 	}

@@ -537,6 +537,22 @@ static int verb_expect_irqs(struct pcl_scn *s, int argc, const struct pcl_scn_ar
 }
 
 /* expect-its [HOST] prepares=N teardowns=N tables=N lpis=N */
+/* its-quirk HOST free-on-last on|off */
+static int verb_its_quirk(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_host_bridge *h = pcl_pci_host_find(argv[0].word);
+
+	if (!h || !h->its)
+		return pcl_scn_input_error(s, &argv[0], "no host bridge '%s' with an ITS",
+					   argv[0].word);
+	if (strcmp(argv[1].word, "free-on-last"))
+		return pcl_scn_input_error(s, &argv[1], "the only ITS quirk is free-on-last");
+	if (strcmp(argv[2].word, "on") && strcmp(argv[2].word, "off"))
+		return pcl_scn_input_error(s, &argv[2], "on or off, not '%s'", argv[2].word);
+	pcl_its_set_free_on_last(h->its, !strcmp(argv[2].word, "on"));
+	return 0;
+}
+
 static int verb_expect_its(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
 	static const char *const keys[] = { "prepares", "teardowns", "tables", "lpis" };
@@ -619,6 +635,7 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "raise", "DEV [vector=N] [count=N]", "the device signals an interrupt (MSI-X, MSI or INTx, as enabled)", 1, 3, verb_raise },
 	{ "expect-irqs", "DEV VECTOR N", "the vector's IRQ was handled exactly N times", 3, 3, verb_expect_irqs },
 	{ "expect-its", "[HOST] prepares=N teardowns=N tables=N lpis=N", "the ITS's msi_prepare/msi_teardown counts, live tables, mapped LPIs", 1, 5, verb_expect_its },
+	{ "its-quirk", "HOST free-on-last on|off", "the ITS frees a device's table with its last LPI, as Linux did before seed 004's fix (a wrong twin)", 3, 3, verb_its_quirk },
 	{ "interrupts", "", "a /proc/interrupts-style table", 0, 0, verb_interrupts },
 	{ "irqdomains", "[dot]", "the IRQ domain hierarchy (as Graphviz dot)", 0, 1, verb_irqdomains },
 };
