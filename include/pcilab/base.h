@@ -108,6 +108,7 @@ enum dev_state {
 	DEV_STATE_REMOVING,	/* driver's remove running */
 	DEV_STATE_RELEASING,	/* the binding's devres being released */
 	DEV_STATE_DELETED,	/* device_del() done; waiting for last put */
+	DEV_STATE_NR
 };
 
 struct devres_node;
@@ -167,6 +168,9 @@ static inline enum dev_state dev_state(struct device *dev)
 	return atomic_load(&dev->state);
 }
 const char *dev_state_name(enum dev_state st);
+/** pcl_dev_state_transitions() - how many @from -> @to transitions any
+ * device made so far (lifecycle coverage).  Context: any. */
+unsigned long pcl_dev_state_transitions(enum dev_state from, enum dev_state to);
 
 /**
  * device_initialize() - prepare @dev (zeroed by its owner, with @bus,

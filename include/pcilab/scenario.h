@@ -90,6 +90,9 @@ struct pcl_scn_opts {
 	FILE *out;		/* where the trace and verdict go (stdout) */
 	FILE *err;		/* where input errors go (stderr) */
 	bool quiet;		/* only the verdict line */
+	/* A step's own error (no "=> X" given) is not a failure: for
+	 * generated steps (the fuzzer), where only reports count. */
+	bool lenient;
 	/* Called after the last step, before teardown (pcilab lspci). */
 	void (*before_teardown)(void *arg);
 	void *arg;
@@ -115,5 +118,38 @@ int pcl_scn_run_file(const char *path, const struct pcl_scn_opts *opts,
 
 /** pcl_scn_check_file() - parse only.  Return: 0 or 2. */
 int pcl_scn_check_file(const char *path, FILE *err);
+/** pcl_scn_check_buffer() - parse @len bytes named @name.  Return: 0 or 2. */
+int pcl_scn_check_buffer(const char *name, const char *data, size_t len,
+			 FILE *err);
+
+/*
+ * A session: a scenario fed one line at a time, by a program that decides
+ * the next step from what the previous ones did (the fuzzer).  Only one
+ * session or file runs at a time.
+ */
+struct pcl_scn_session;
+/** pcl_scn_session_begin() - @name stands for the file in messages.
+ * Return: the session, or NULL if out of memory. */
+struct pcl_scn_session *pcl_scn_session_begin(const char *name,
+					      const struct pcl_scn_opts *opts,
+					      struct pcl_scn_result *res);
+/**
+ * pcl_scn_session_step() - parse and run one line.
+ * Return: 0 it ran (*@ret: the step's 0 or -errno), 1 nothing to run
+ * (blank or comment), 2 input error (bad line or arguments: nothing or
+ * part of it ran; the session goes on).
+ */
+int pcl_scn_session_step(struct pcl_scn_session *ss, const char *line,
+			 int *ret);
+/**
+ * pcl_scn_session_pending() - reports not accounted for so far; the
+ * first one's checker and title in @chk / @title (if any).
+ */
+unsigned int pcl_scn_session_pending(struct pcl_scn_session *ss,
+				     enum pcl_checker *chk, char *title,
+				     size_t len);
+/** pcl_scn_session_end() - teardown, final checks, free.
+ * Return: as pcl_scn_run_file(). */
+int pcl_scn_session_end(struct pcl_scn_session *ss);
 
 #endif /* PCILAB_SCENARIO_H */

@@ -28,13 +28,25 @@ const char *dev_state_name(enum dev_state st)
 	return state_names[st];
 }
 
+/* How often each lifecycle transition happened (coverage, for tools). */
+static atomic_ulong transitions[DEV_STATE_NR][DEV_STATE_NR];
+
 void pcl__set_state(struct device *dev, enum dev_state st)
 {
 	enum dev_state old = atomic_exchange(&dev->state, st);
 
-	if (old != st)
-		pcl_trace(PCL_TR_CORE, "%s: state %s -> %s", dev_name(dev),
-			  dev_state_name(old), dev_state_name(st));
+	if (old == st)
+		return;
+	atomic_fetch_add_explicit(&transitions[old][st], 1, memory_order_relaxed);
+	pcl_trace(PCL_TR_CORE, "%s: state %s -> %s", dev_name(dev),
+		  dev_state_name(old), dev_state_name(st));
+}
+
+unsigned long pcl_dev_state_transitions(enum dev_state from, enum dev_state to)
+{
+	if (from >= DEV_STATE_NR || to >= DEV_STATE_NR)
+		return 0;
+	return atomic_load(&transitions[from][to]);
 }
 
 int dev_set_name(struct device *dev, const char *fmt, ...)

@@ -29,6 +29,7 @@ static unsigned int nteardowns;
 struct pending {
 	enum pcl_checker checker;
 	char *summary;		/* "[checker] title (device X, driver Y)" */
+	char *title;		/* the report's first line */
 	char *text;		/* the full printed report */
 };
 
@@ -39,6 +40,7 @@ struct pcl_scn {
 	const struct scn_step *step;	/* running now */
 	bool input_error;
 	bool torn_down;
+	int last_ret;			/* the last step's result */
 
 	/* pend_lock protects the pending array: reports may come from
 	 * any thread.  Taken inside the report engine's lock; nothing
@@ -268,6 +270,7 @@ static void report_hook(const struct pcl_report *r, void *arg)
 	p = &s->pend[s->npend++];
 	p->checker = r->checker;
 	p->summary = summary;
+	p->title = strdup(r->title);
 	p->text = r->text ? strdup(r->text) : NULL;
 	pthread_mutex_unlock(&s->pend_lock);
 }
@@ -275,6 +278,7 @@ static void report_hook(const struct pcl_report *r, void *arg)
 static void pending_drop(struct pcl_scn *s, unsigned int i)
 {
 	free(s->pend[i].summary);
+	free(s->pend[i].title);
 	free(s->pend[i].text);
 	memmove(&s->pend[i], &s->pend[i + 1],
 		(s->npend - i - 1) * sizeof(s->pend[0]));
@@ -473,9 +477,10 @@ static void run_step(struct pcl_scn *s, const struct scn_step *st)
 				     pcl_errname(st->expect));
 		return;
 	}
-	if (ret)
+	if (ret && !s->opts->lenient)
 		pcl_scn_fail(s, "%s: failed with -%s", st->text,
 			     pcl_errname(ret));
+	s->last_ret = ret;
 }
 
 /* Every step in order; repeat blocks loop (pairs matched by the parser). */
@@ -561,4 +566,117 @@ int pcl_scn_run_file(const char *path, const struct pcl_scn_opts *opts,
 		return 2;
 	}
 	return res->failures || res->unexpected_reports ? 1 : 0;
+}
+
+/* ---- sessions ---- */
+
+struct pcl_scn_session {
+	struct pcl_scn s;
+	struct scn_script sc;		/* the steps so far, for messages */
+	unsigned int cap;
+	bool input_error;		/* any step had one */
+};
+
+struct pcl_scn_session *pcl_scn_session_begin(const char *name,
+					      const struct pcl_scn_opts *opts,
+					      struct pcl_scn_result *res)
+{
+	struct pcl_scn_session *ss = calloc(1, sizeof(*ss));
+
+	if (!ss)
+		return NULL;
+	memset(res, 0, sizeof(*res));
+	ss->sc.path = name;
+	ss->s.opts = opts;
+	ss->s.res = res;
+	ss->s.script = &ss->sc;
+	pthread_mutex_init(&ss->s.pend_lock, NULL);
+	if (opts->trace) {
+		pcl_trace_enable(~0u & ~(1u << PCL_TR_SYNC), opts->out);
+		pcl_report_set_stream(opts->out);
+	} else {
+		pcl_report_set_stream(NULL);
+	}
+	pcl_report_set_hook(report_hook, &ss->s);
+	return ss;
+}
+
+int pcl_scn_session_step(struct pcl_scn_session *ss, const char *line,
+			 int *ret)
+{
+	struct scn_step st;
+	int r;
+
+	*ret = 0;
+	if (ss->s.torn_down)
+		return 2;
+	r = pcl__scn_parse_one(ss->sc.path, (int)ss->sc.nsteps + 1, line,
+			       ss->s.opts->err, &st);
+	if (r == 2)
+		ss->input_error = true;
+	if (r)
+		return r;
+	if (ss->sc.nsteps == ss->cap) {
+		unsigned int ncap = ss->cap ? ss->cap * 2 : 64;
+		struct scn_step *n = realloc(ss->sc.steps, ncap * sizeof(*n));
+
+		if (!n) {
+			pcl__scn_step_free(&st);
+			return 2;
+		}
+		ss->sc.steps = n;
+		ss->cap = ncap;
+	}
+	ss->sc.steps[ss->sc.nsteps] = st;
+	/* run it from its place in the array: messages point at it */
+	ss->s.input_error = false;
+	ss->s.last_ret = 0;
+	run_step(&ss->s, &ss->sc.steps[ss->sc.nsteps++]);
+	ss->s.step = NULL;
+	*ret = ss->s.last_ret;
+	if (ss->s.input_error) {
+		ss->input_error = true;
+		ss->s.input_error = false;
+		return 2;
+	}
+	return 0;
+}
+
+unsigned int pcl_scn_session_pending(struct pcl_scn_session *ss,
+				     enum pcl_checker *chk, char *title,
+				     size_t len)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&ss->s.pend_lock);
+	n = ss->s.npend;
+	if (n && chk)
+		*chk = ss->s.pend[0].checker;
+	if (n && title && len)
+		snprintf(title, len, "%s", ss->s.pend[0].title ? ss->s.pend[0].title : "?");
+	pthread_mutex_unlock(&ss->s.pend_lock);
+	return n;
+}
+
+int pcl_scn_session_end(struct pcl_scn_session *ss)
+{
+	struct pcl_scn *s = &ss->s;
+	struct pcl_scn_result *res = s->res;
+	int ret;
+
+	s->step = NULL;
+	if (!s->torn_down)
+		run_teardown(s);
+	pcl_report_set_hook(NULL, NULL);
+	pcl_trace_enable(0, NULL);
+	pcl_report_set_stream(stderr);
+	print_unexpected(s);
+	free(s->pend);
+	pthread_mutex_destroy(&s->pend_lock);
+	pcl__scn_script_free(&ss->sc);
+	if (ss->input_error)
+		res->input_error = true;
+	ret = res->failures || res->unexpected_reports ? 1 : 0;
+	free(ss);
+	return ret;
 }

@@ -42,5 +42,10 @@ const char *pcl__scn_suggest_verb(const char *name);
 /* Return: 0, or 2 after printing "path:line:col: error: ..." to @err. */
 int pcl__scn_parse(const char *path, FILE *err, struct scn_script *out);
 void pcl__scn_script_free(struct scn_script *sc);
+/* One line: Return 0 (@out filled; free with the script helpers), 1 (no
+ * step: blank or comment), 2 (error printed to @err). */
+int pcl__scn_parse_one(const char *path, int lineno, const char *line,
+		       FILE *err, struct scn_step *out);
+void pcl__scn_step_free(struct scn_step *st);
 
 #endif

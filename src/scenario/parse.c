@@ -228,7 +228,7 @@ static int build_step(struct parser *p, struct token *tok, int ntok,
 	return 0;
 }
 
-static void step_free(struct scn_step *st)
+void pcl__scn_step_free(struct scn_step *st)
 {
 	for (int i = 0; i < st->argc; i++)
 		free((char *)st->argv[i].key);
@@ -239,7 +239,7 @@ static void step_free(struct scn_step *st)
 void pcl__scn_script_free(struct scn_script *sc)
 {
 	for (unsigned int i = 0; i < sc->nsteps; i++)
-		step_free(&sc->steps[i]);
+		pcl__scn_step_free(&sc->steps[i]);
 	free(sc->steps);
 	sc->steps = NULL;
 	sc->nsteps = 0;
@@ -288,7 +288,7 @@ static int parse_line(struct parser *p, const char *line, size_t len,
 	st->store = buf;
 	ret = build_step(p, tok, ntok, st);
 	if (ret) {
-		step_free(st);
+		pcl__scn_step_free(st);
 		return ret;
 	}
 	st->text = strndup(line, len);
@@ -334,6 +334,34 @@ static char *slurp(struct parser *p, size_t *len)
 	return data;
 }
 
+int pcl__scn_parse_one(const char *path, int lineno, const char *line,
+		       FILE *err, struct scn_step *out)
+{
+	struct parser p = { path, err, lineno };
+	struct scn_script sc = { .path = path };
+	unsigned int cap = 0;
+	int ret = parse_line(&p, line, strlen(line), &sc, &cap);
+
+	if (ret) {
+		pcl__scn_script_free(&sc);
+		return 2;
+	}
+	if (!sc.nsteps) {
+		free(sc.steps);
+		return 1;
+	}
+	if (sc.steps[0].verb == &pcl__scn_repeat_verb ||
+	    sc.steps[0].verb == &pcl__scn_end_verb) {
+		perr(&p, 1, "'%s' blocks need a whole scenario file",
+		     sc.steps[0].verb->name);
+		pcl__scn_script_free(&sc);
+		return 2;
+	}
+	*out = sc.steps[0];
+	free(sc.steps);
+	return 0;
+}
+
 /* Pair every "repeat N" with its "end"; N is checked here too. */
 static int match_blocks(struct parser *p, struct scn_script *sc)
 {
@@ -370,36 +398,68 @@ static int match_blocks(struct parser *p, struct scn_script *sc)
 	return 0;
 }
 
+static int parse_text(struct parser *p, const char *data, size_t len,
+		      struct scn_script *out);
+
+int pcl_scn_check_buffer(const char *name, const char *data, size_t len,
+			 FILE *err)
+{
+	struct parser p = { name, err, 0 };
+	struct scn_script sc;
+	int ret;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.path = name;
+	if (len > SCN_MAX_FILE) {
+		fprintf(err, "%s: error: file larger than 4 MiB\n", name);
+		return 2;
+	}
+	ret = parse_text(&p, data, len, &sc);
+	pcl__scn_script_free(&sc);
+	return ret;
+}
+
+/* Parse @len bytes of scenario text into @out (initialised by the caller). */
+static int parse_text(struct parser *p, const char *data, size_t len,
+		      struct scn_script *out)
+{
+	unsigned int cap = 0;
+	size_t off = 0;
+	int ret = 0;
+
+	while (off < len && !ret) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t l = nl ? (size_t)(nl - (data + off)) : len - off;
+
+		p->line++;
+		if (memchr(data + off, '\0', l))
+			ret = perr(p, (int)((const char *)memchr(data + off, '\0', l) -
+					    (data + off)) + 1,
+				   "NUL byte in scenario text");
+		else
+			ret = parse_line(p, data + off, l, out, &cap);
+		off += l + 1;
+	}
+	if (!ret)
+		ret = match_blocks(p, out);
+	if (ret)
+		pcl__scn_script_free(out);
+	return ret;
+}
+
 int pcl__scn_parse(const char *path, FILE *err, struct scn_script *out)
 {
 	struct parser p = { path, err, 0 };
-	unsigned int cap = 0;
-	size_t len, off = 0;
+	size_t len;
 	char *data;
-	int ret = 0;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->path = path;
 	data = slurp(&p, &len);
 	if (!data)
 		return 2;
-	while (off < len && !ret) {
-		const char *nl = memchr(data + off, '\n', len - off);
-		size_t l = nl ? (size_t)(nl - (data + off)) : len - off;
-
-		p.line++;
-		if (memchr(data + off, '\0', l))
-			ret = perr(&p, (int)((char *)memchr(data + off, '\0', l) -
-					     (data + off)) + 1,
-				   "NUL byte in scenario text");
-		else
-			ret = parse_line(&p, data + off, l, out, &cap);
-		off += l + 1;
-	}
+	ret = parse_text(&p, data, len, out);
 	free(data);
-	if (!ret)
-		ret = match_blocks(&p, out);
-	if (ret)
-		pcl__scn_script_free(out);
 	return ret;
 }
