@@ -35,7 +35,7 @@ LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lurcu-memb -lurcu
 LDFLAGS	+= $(SANFLAGS)
 
 SOVER	:= 0
-LIB_SRCS := $(wildcard src/check/*.c src/sync/*.c src/emu/*.c src/scenario/*.c src/base/*.c src/irq/*.c src/pci/*.c src/char/*.c)
+LIB_SRCS := $(wildcard src/check/*.c src/sync/*.c src/emu/*.c src/scenario/*.c src/base/*.c src/irq/*.c src/pci/*.c src/char/*.c src/fuzz/*.c)
 DRV_SRCS := $(wildcard drivers/*.c drivers/*/*.c)
 TOOL_SRCS := $(wildcard tools/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)

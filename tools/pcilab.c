@@ -8,6 +8,7 @@
  * Copyright (C) 2026 The pcilab authors
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <pcilab/base.h>
 #include <pcilab/pci.h>
 #include <pcilab/cdev.h>
+#include <pcilab/fuzz.h>
 #include <pcilab/scenario.h>
 
 #define PCILAB_VERSION	"0.1.0"
@@ -52,6 +54,11 @@ static void usage(FILE *f)
 "                           and a second probe, all unbind checks in between\n"
 "                           (DEBUG_TEST_DRIVER_REMOVE)\n"
 "  check FILE...  parse scenarios without running them\n"
+"  fuzz [--seed N] [--ops N | --time SECONDS] [--drivers LIST] [--machine FILE]\n"
+"       [--out FILE] [--log FILE] [--json] [--stress] [--no-shrink]\n"
+"                 random lifecycles over the sample drivers (and LIST), every\n"
+"                 checker on; the first failure is shrunk and written as a\n"
+"                 scenario (default fuzz-SEED.scn).  Exit 1 if one was found\n"
 "  lspci MACHINE.scn [LSPCI-OPTIONS...] [--devres]\n"
 "                 build the machine a scenario describes, then decode it with the\n"
 "                 system's lspci (-F on a live dump), adding the bound driver\n"
@@ -264,6 +271,79 @@ static int cmd_drivers(void)
 	return 0;
 }
 
+static int cmd_fuzz(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "ops", required_argument, NULL, 'n' },
+		{ "time", required_argument, NULL, 't' },
+		{ "drivers", required_argument, NULL, 'd' },
+		{ "machine", required_argument, NULL, 'm' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "stress", no_argument, NULL, 'S' },
+		{ "no-shrink", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pcl_fuzz_opts o;
+	struct pcl_fuzz_result r;
+	bool json = false, time_set = false, ops_set = false;
+	char *end;
+	int c, ret;
+
+	pcl_fuzz_opts_init(&o);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:n:t:d:m:o:l:jSNh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			errno = 0;
+			o.seed = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg)
+				goto bad;
+			break;
+		case 'n':
+			errno = 0;
+			o.ops = strtoul(optarg, &end, 0);
+			if (errno || *end || !*optarg)
+				goto bad;
+			ops_set = true;
+			break;
+		case 't':
+			o.seconds = strtod(optarg, &end);
+			if (*end || o.seconds <= 0)
+				goto bad;
+			time_set = true;
+			break;
+		case 'd': o.drivers = optarg; break;
+		case 'm': o.machine = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'l': o.log = optarg; break;
+		case 'j': json = true; break;
+		case 'S': o.stress = true; break;
+		case 'N': o.shrink = false; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "pcilab fuzz: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (time_set && !ops_set)
+		o.ops = 0;
+	o.progress = !json && isatty(STDERR_FILENO);
+	ret = pcl_fuzz_run(&o, &r);
+	if (ret != 2)
+		pcl_fuzz_print(stdout, &o, &r, json);
+	return ret;
+bad:
+	fprintf(stderr, "pcilab fuzz: bad value '%s' for --%s\n", optarg,
+		c == 's' ? "seed" : c == 'n' ? "ops" : "time");
+	return 2;
+}
+
 static int cmd_checkers(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(checker_help); i++)
@@ -294,6 +374,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fuzz"))
+		return cmd_fuzz(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "lspci"))

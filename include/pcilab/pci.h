@@ -158,6 +158,8 @@ struct pci_dev {
 	struct list_head bus_list;	/* on bus->devices */
 	struct pcl_emu_fn *hw;		/* the emulated function, for tools */
 	bool no_msi;			/* quirk: never use MSI/MSI-X */
+	bool pm_by_driver;		/* the last D-state change was made
+					 * from the bound driver's code */
 	_Atomic bool disconnected;	/* the hardware is gone: config
 					 * accessors return all ones without
 					 * a bus cycle (error_state perm failure) */

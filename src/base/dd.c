@@ -27,6 +27,10 @@
  *                                              |   leak check             |
  *                                              +--------------------------+
  *
+ *   test-remove (DEBUG_TEST_DRIVER_REMOVE): a successful probe goes
+ *   PROBING --> REMOVING --> RELEASING --> PROBING (the second probe)
+ *   before BOUND.
+ *
  *   device_del(): unbind if bound, then UNBOUND --> DELETED, in one
  *   device_lock() section;
  *   last put_device(): any devres left is released, then dev->release().

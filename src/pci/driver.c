@@ -48,6 +48,11 @@ static int pci_device_probe(struct device *dev)
 
 	if (!drv->probe)
 		return -ENODEV;
+	/* As Linux resumes a device before probe: the driver finds it in D0. */
+	if (pdev->current_state != PCI_D0 && pdev->pm_cap) {
+		pci_set_power_state(pdev, PCI_D0);
+		pdev->pm_by_driver = false;
+	}
 	ret = pcl__residue_snapshot(pdev);
 	if (ret)
 		return ret;
@@ -75,6 +80,13 @@ void pcl__pci_unbind_cleanup(struct device *dev)
 	pcl__pci_msi_unbind(pdev);
 	pcl__residue_check(pdev);
 	pcl__iomap_revoke_all(pdev);
+	if (pdev->current_state != PCI_D0 && pdev->pm_cap &&
+	    !pci_dev_is_disconnected(pdev)) {
+		pci_set_power_state(pdev, PCI_D0);	/* for the next driver */
+		pcl_trace(PCL_TR_CORE, "pci %s: back to D0 for the next driver",
+			  pci_name(pdev));
+	}
+	pdev->pm_by_driver = false;
 	pdev->is_managed = false;
 	pdev->is_busmaster = false;
 	atomic_set(&pdev->enable_cnt, 0);

@@ -238,6 +238,9 @@ int pci_set_power_state(struct pci_dev *dev, pci_power_t state)
 	pci_write_config_word(dev, dev->pm_cap + PCI_PM_CTRL, pmcsr);
 	pcl__pci_delay_ms(10);		/* D3hot transition time */
 	dev->current_state = state;
+	/* Who asked: the driver (its binding answers for the state it
+	 * leaves), or the PM core / a user (the core restores D0). */
+	dev->pm_by_driver = pcl_ctx()->subject == &dev->dev.subject;
 	pci_cfg_access_unlock(dev);
 	pcl_trace(PCL_TR_CORE, "pci %s: power state D%s", pci_name(dev),
 		  state == PCI_D0 ? "0" : "3hot");

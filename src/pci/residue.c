@@ -11,6 +11,10 @@
  *   device left enabled (enable count 1)    power state D3hot, was D0
  *   BAR2 still mapped                       BAR0 region still requested
  *
+ * A power state is the driver's residue only if its own code set it; one
+ * the PM core or a user set is not (the core brings the device back to
+ * D0 at unbind either way, and before the next probe).
+ *
  * Memory/I-O decode is not compared on its own: as in Linux, the last
  * pci_disable_device() leaves decoding on; a device left enabled is
  * reported as such.
@@ -117,7 +121,8 @@ void pcl__residue_check(struct pci_dev *dev)
 				*(const uint16_t *)((const char *)&now + w->field),
 				w->bit);
 		}
-		if ((b->pmcsr ^ now.pmcsr) & PCI_PM_CTRL_STATE_MASK) {
+		if (((b->pmcsr ^ now.pmcsr) & PCI_PM_CTRL_STATE_MASK) &&
+		    dev->pm_by_driver) {
 			snprintf(what, sizeof(what), "power state D%u, was D%u",
 				 now.pmcsr & PCI_PM_CTRL_STATE_MASK,
 				 b->pmcsr & PCI_PM_CTRL_STATE_MASK);
