@@ -62,6 +62,13 @@ struct pcl_emu_model_ops {
  * Return: the function, or NULL (bad size, no memory).
  */
 struct pcl_emu_fn *pcl_emu_fn_new(unsigned int cfg_size);
+/**
+ * pcl_emu_fn_get()/pcl_emu_fn_free() - take / drop a reference.  A new
+ * function has one (its creator's, then its slot's); the PCI core's
+ * device takes another.  The last drop frees it.  Context: any but
+ * hard-IRQ.
+ */
+struct pcl_emu_fn *pcl_emu_fn_get(struct pcl_emu_fn *fn);
 void pcl_emu_fn_free(struct pcl_emu_fn *fn);
 void pcl_emu_set_model(struct pcl_emu_fn *fn,
 		       const struct pcl_emu_model_ops *ops, void *model);

@@ -79,10 +79,6 @@ struct pci_host_bridge {
 	bool owned;			/* removed by its owner, not by teardown */
 	struct pcl_intx_ctl *intx;	/* the INTx controller: 4 lines */
 	struct list_head routes;	/* per function: where INTx goes */
-	struct list_head graveyard;	/* surprise-removed hardware, kept
-					 * until the host goes (stale
-					 * pdev->hw pointers stay valid);
-					 * under pcl__pci_lock */
 	uint8_t next_busnr;		/* bump allocator; 0: none left */
 	struct list_head node;
 };
@@ -156,7 +152,8 @@ struct pci_dev {
 	unsigned int irq_type;		/* PCI_IRQ_* of the vectors, or 0 */
 	unsigned int nvec;		/* vectors allocated */
 	struct list_head bus_list;	/* on bus->devices */
-	struct pcl_emu_fn *hw;		/* the emulated function, for tools */
+	struct pcl_emu_fn *hw;		/* the emulated function (a reference):
+					 * valid as long as this struct */
 	bool no_msi;			/* quirk: never use MSI/MSI-X */
 	bool pm_by_driver;		/* the last D-state change was made
 					 * from the bound driver's code */

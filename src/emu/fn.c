@@ -46,13 +46,21 @@ struct pcl_emu_fn *pcl_emu_fn_new(unsigned int cfg_size)
 	fn->cfg_size = cfg_size;
 	fn->next_cap = 0x40;
 	fn->next_ext = PCI_CFG_SPACE_SIZE;
+	atomic_init(&fn->refs, 1);
 	pthread_mutex_init(&fn->lock, NULL);
+	return fn;
+}
+
+struct pcl_emu_fn *pcl_emu_fn_get(struct pcl_emu_fn *fn)
+{
+	if (fn)
+		atomic_fetch_add(&fn->refs, 1);
 	return fn;
 }
 
 void pcl_emu_fn_free(struct pcl_emu_fn *fn)
 {
-	if (!fn)
+	if (!fn || atomic_fetch_sub(&fn->refs, 1) != 1)
 		return;
 	if (fn->ops && fn->ops->release)
 		fn->ops->release(fn);

@@ -35,6 +35,7 @@ struct pcl_emu_fn {
 	uint8_t *reset_cfg;	/* power-on image, restored by FLR */
 	struct emu_bar bars[EMU_NBARS];
 	_Atomic bool removed;
+	_Atomic int refs;		/* the slot's, each pci_dev's */
 	const struct pcl_emu_model_ops *ops;
 	void *model;
 	unsigned long flrs;		/* under lock */

@@ -64,36 +64,81 @@ struct world {
 	bool test_remove;
 };
 
-/* One operation: up to two lines. */
+/* One operation: up to two lines (while being made). */
 struct op {
 	char line[2][LINE_MAX_];
 	unsigned int n;
 };
 
+/* As kept in a program: the lines, '\n'-separated, in one string. */
+struct pop {
+	char *text;
+	unsigned int n;
+};
+
 struct prog {
-	struct op *op;
+	struct pop *op;
 	unsigned int n, cap;
 };
 
-static int prog_add(struct prog *p, const struct op *op)
+static int prog_add_text(struct prog *p, const char *text, unsigned int nlines)
 {
+	char *t;
+
 	if (p->n == p->cap) {
 		unsigned int ncap = p->cap ? p->cap * 2 : 256;
-		struct op *n = realloc(p->op, ncap * sizeof(*n));
+		struct pop *n = realloc(p->op, ncap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
 		p->op = n;
 		p->cap = ncap;
 	}
-	p->op[p->n++] = *op;
+	t = strdup(text);
+	if (!t)
+		return -ENOMEM;
+	p->op[p->n].text = t;
+	p->op[p->n++].n = nlines;
 	return 0;
+}
+
+static int prog_add(struct prog *p, const struct op *op)
+{
+	char buf[2 * LINE_MAX_ + 2];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", op->line[0], op->n > 1 ? "\n" : "",
+		 op->n > 1 ? op->line[1] : "");
+	return prog_add_text(p, buf, op->n);
+}
+
+/* Line @l of a kept operation, into @buf. */
+static const char *pop_line(const struct pop *op, unsigned int l, char *buf,
+			    size_t len)
+{
+	const char *t = op->text;
+
+	while (l-- && (t = strchr(t, '\n')))
+		t++;
+	if (!t)
+		return "";
+	snprintf(buf, len, "%.*s", (int)strcspn(t, "\n"), t);
+	return buf;
 }
 
 static void prog_free(struct prog *p)
 {
+	for (unsigned int i = 0; i < p->n; i++)
+		free(p->op[i].text);
 	free(p->op);
 	memset(p, 0, sizeof(*p));
+}
+
+/* Empty @p, keeping its array. */
+static void prog_clear(struct prog *p)
+{
+	for (unsigned int i = 0; i < p->n; i++)
+		free(p->op[i].text);
+	p->n = 0;
 }
 
 static int prog_line(struct prog *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -611,9 +656,11 @@ static void exec_prog(struct runner *rn, struct prog *p, struct exec *e,
 			for (unsigned int l = 0; rn->log && l < op.n; l++)
 				fprintf(rn->log, "%s\n", op.line[l]);
 		}
-		op = p->op[i];
-		for (unsigned int l = 0; l < op.n; l++, li++)
-			step(ss, op.line[l], e, li);
+		for (unsigned int l = 0; l < p->op[i].n; l++, li++) {
+			char buf[LINE_MAX_];
+
+			step(ss, pop_line(&p->op[i], l, buf, sizeof(buf)), e, li);
+		}
 		e->ran++;
 		if (check_failed(ss, e, i))
 			break;
@@ -657,9 +704,10 @@ static bool try_prog(struct shrinker *sh, struct prog *cand)
 static int prog_without(const struct prog *p, unsigned int from,
 			unsigned int len, struct prog *out)
 {
-	out->n = 0;
+	prog_clear(out);
 	for (unsigned int i = 0; i < p->n; i++)
-		if ((i < from || i >= from + len) && prog_add(out, &p->op[i]))
+		if ((i < from || i >= from + len) &&
+		    prog_add_text(out, p->op[i].text, p->op[i].n))
 			return -ENOMEM;
 	return 0;
 }
@@ -703,10 +751,9 @@ static void split_lines(struct prog *p)
 
 	for (unsigned int i = 0; i < p->n; i++)
 		for (unsigned int l = 0; l < p->op[i].n; l++) {
-			struct op one = { .n = 1 };
+			char buf[LINE_MAX_];
 
-			memcpy(one.line[0], p->op[i].line[l], LINE_MAX_);
-			prog_add(&out, &one);
+			prog_add_text(&out, pop_line(&p->op[i], l, buf, sizeof(buf)), 1);
 		}
 	prog_free(p);
 	*p = out;
@@ -744,7 +791,7 @@ static bool drop_refused(struct shrinker *sh, struct prog *p, int **rets)
 				dropped = true;
 				continue;
 			}
-			prog_add(&keep, &p->op[i]);
+			prog_add_text(&keep, p->op[i].text, 1);
 		}
 		if (!dropped) {
 			prog_free(&keep);
@@ -784,9 +831,9 @@ static int write_repro(const struct pcl_fuzz_opts *o, const struct prog *p,
 		(unsigned long long)o->seed, pcl_checker_name(want->chk));
 	for (unsigned int i = 0; i < p->n; i++) {
 		if (rets[i] < 0)
-			fprintf(f, "%s => %s\n", p->op[i].line[0], pcl_errname(rets[i]));
+			fprintf(f, "%s => %s\n", p->op[i].text, pcl_errname(rets[i]));
 		else
-			fprintf(f, "%s\n", p->op[i].line[0]);
+			fprintf(f, "%s\n", p->op[i].text);
 	}
 	fclose(f);
 	r->repro_lines = p->n + 1;
@@ -925,7 +972,7 @@ int pcl_fuzz_run(const struct pcl_fuzz_opts *o, struct pcl_fuzz_result *r)
 			return 2;
 		}
 		for (unsigned int i = 0; i < pre.n; i++)
-			fprintf(rn.log, "%s\n", pre.op[i].line[0]);
+			fprintf(rn.log, "%s\n", pre.op[i].text);
 	}
 	rn.progress = o->progress;
 	for (int f = 0; f < DEV_STATE_NR; f++)
@@ -935,7 +982,7 @@ int pcl_fuzz_run(const struct pcl_fuzz_opts *o, struct pcl_fuzz_result *r)
 
 	/* The fuzzing run: the prelude, then generated operations. */
 	for (unsigned int i = 0; i < pre.n; i++)
-		prog_add(&p, &pre.op[i]);
+		prog_add_text(&p, pre.op[i].text, pre.op[i].n);
 	e.ran = 0;
 	exec_prog(&rn, &p, &e, &w, &seed);
 	r->seconds = elapsed(&rn.start);
@@ -957,8 +1004,8 @@ int pcl_fuzz_run(const struct pcl_fuzz_opts *o, struct pcl_fuzz_result *r)
 		snprintf(r->checker, sizeof(r->checker), "%s", pcl_checker_name(e.chk));
 		snprintf(r->title, sizeof(r->title), "%s", e.title);
 		/* Nothing after the failing operation matters. */
-		if (e.fail_at + 1 < p.n)
-			p.n = (unsigned int)e.fail_at + 1;
+		while (e.fail_at + 1 < p.n)
+			free(p.op[--p.n].text);
 		if (o->shrink) {
 			shrink_ops(&sh, &p);
 			split_lines(&p);

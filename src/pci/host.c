@@ -212,7 +212,6 @@ static struct pci_host_bridge *host_create(const char *name,
 	h->io_next = 0x1000;
 	h->next_busnr = 1;
 	INIT_LIST_HEAD(&h->routes);
-	INIT_LIST_HEAD(&h->graveyard);
 	snprintf(h->its_name, sizeof(h->its_name), "ITS-%s", name);
 	snprintf(h->intx_name, sizeof(h->intx_name), "INTx-%s", name);
 	h->bus->host = h;
@@ -265,11 +264,17 @@ static int bus_read(struct pci_bus *bus, unsigned int devfn, int where,
 		*val = size == 4 ? ~0u : (1u << (8 * size)) - 1;
 		return PCIBIOS_BAD_REGISTER_NUMBER;
 	}
-	if (h->kind == PCL_HOST_ECAM)
-		return h->ops->read(bus, devfn, where, size, val);
-	spin_lock_irqsave(&h->cfg_lock, flags);
-	ret = h->ops->read(bus, devfn, where, size, val);
-	spin_unlock_irqrestore(&h->cfg_lock, flags);
+	/* The cycle runs in an RCU read-side section: hot-plug unhooks a
+	 * function from its slot, waits a grace period, then drops it. */
+	rcu_read_lock();
+	if (h->kind == PCL_HOST_ECAM) {
+		ret = h->ops->read(bus, devfn, where, size, val);
+	} else {
+		spin_lock_irqsave(&h->cfg_lock, flags);
+		ret = h->ops->read(bus, devfn, where, size, val);
+		spin_unlock_irqrestore(&h->cfg_lock, flags);
+	}
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -293,11 +298,15 @@ static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 	if (where < 0 || (where & (size - 1)) || where + size > PCI_CFG_SPACE_EXP_SIZE)
 		return PCIBIOS_BAD_REGISTER_NUMBER;
 	trace_write(bus, devfn, where, size, val);
-	if (h->kind == PCL_HOST_ECAM)
-		return h->ops->write(bus, devfn, where, size, val);
-	spin_lock_irqsave(&h->cfg_lock, flags);
-	ret = h->ops->write(bus, devfn, where, size, val);
-	spin_unlock_irqrestore(&h->cfg_lock, flags);
+	rcu_read_lock();		/* as bus_read() */
+	if (h->kind == PCL_HOST_ECAM) {
+		ret = h->ops->write(bus, devfn, where, size, val);
+	} else {
+		spin_lock_irqsave(&h->cfg_lock, flags);
+		ret = h->ops->write(bus, devfn, where, size, val);
+		spin_unlock_irqrestore(&h->cfg_lock, flags);
+	}
+	rcu_read_unlock();
 	return ret;
 }
 

@@ -16,9 +16,11 @@
  *   - user config readers hold a pci_dev reference; a removed device's
  *     struct lives until the last put, and its bus struct until its host
  *     goes (buses are kept empty for a rescan, never freed on removal);
- *   - surprise-removed hardware is parked on the host's graveyard, not
- *     freed, so a config cycle or an interrupt racing with the removal
- *     touches a removed function (all ones / dropped), never freed memory;
+ *   - a pulled function is unhooked from its slot, then dropped after a
+ *     grace period (config cycles run in RCU read-side sections); each
+ *     pci_dev holds its own reference on its function, so a config
+ *     access or an interrupt racing with the removal touches a removed
+ *     function (all ones / dropped), never freed memory;
  *   - interrupts and char devices go with the binding (device_del unbinds:
  *     handlers freed, vectors freed, the driver's cdev fence).
  *
@@ -26,13 +28,6 @@
  */
 #include <string.h>
 #include "internal.h"
-
-/* Hardware of a pulled card, kept until its host is removed. */
-struct dead_hw {
-	struct pcl_emu_fn *fn;
-	struct pcl_emu_bus *bus;	/* the bus behind it (a bridge), or NULL */
-	struct list_head node;
-};
 
 /* The bus behind bridge @dev, or NULL.  Under pcl__pci_lock. */
 static struct pci_bus *subordinate(struct pci_dev *dev)
@@ -117,50 +112,45 @@ static void power_bus(struct pcl_emu_bus *b, bool on, int depth)
 
 int pcl_pci_surprise_remove(struct pci_dev *dev)
 {
-	struct pci_host_bridge *h = dev->bus->host;
 	struct pcl_emu_bus *on = dev->bus->hw;
 	unsigned int devfn = dev->devfn;
-	struct dead_hw *dead;
+	struct pcl_emu_fn *fn;
+	struct pcl_emu_bus *behind;
+	struct pci_bus *sub;
 
 	might_sleep();
-	dead = kzalloc(sizeof(*dead), GFP_KERNEL);
-	if (!dead)
-		return -ENOMEM;
 	mutex_lock(&pcl__pci_lock);
 	if (list_empty(&dev->bus_list) || !on || !on->slot[devfn]) {
 		mutex_unlock(&pcl__pci_lock);
-		kfree(dead);
 		return -ENODEV;
 	}
 	/* 1. The hardware goes: the slot is empty from the next cycle on. */
-	dead->fn = on->slot[devfn];
-	dead->bus = on->child[devfn];
-	pcl_emu_surprise_remove(dead->fn);
-	if (dead->bus)
-		power_bus(dead->bus, false, 0);
+	fn = on->slot[devfn];
+	behind = on->child[devfn];
+	pcl_emu_surprise_remove(fn);
+	if (behind)
+		power_bus(behind, false, 0);
 	__atomic_store_n(&on->slot[devfn], NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&on->child[devfn], NULL, __ATOMIC_RELEASE);
-	list_add_tail(&dead->node, &h->graveyard);
+	/* The bus behind stays, empty, for a bridge plugged here later. */
+	sub = subordinate(dev);
+	if (sub)
+		sub->hw = NULL;
+	if (behind)
+		behind->sw = NULL;
 	/* 2. The core learns of it (pciehp's presence-detect interrupt). */
 	mark_disconnected(dev, 0);
 	mutex_unlock(&pcl__pci_lock);
 	pcl_trace(PCL_TR_CORE, "pci %s: surprise removal: hardware gone",
 		  pci_name(dev));
 	/* 3. Orderly removal of what is left: drivers meet a dead device. */
-	return pci_stop_and_remove_bus_device(dev);
-}
-
-void pcl__pci_graveyard_free(struct pci_host_bridge *h)
-{
-	while (!list_empty(&h->graveyard)) {
-		struct dead_hw *d = list_first_entry(&h->graveyard,
-						     struct dead_hw, node);
-
-		list_del_init(&d->node);
-		pcl__pci_free_emu_bus(d->bus, 1);
-		pcl_emu_fn_free(d->fn);
-		kfree(d);
-	}
+	pci_stop_and_remove_bus_device(dev);
+	/* 4. No config cycle still sees the old slot contents: drop them
+	 * (the removed devices' own references keep theirs alive). */
+	synchronize_rcu();
+	pcl__pci_free_emu_bus(behind, 1);
+	pcl_emu_fn_free(fn);
+	return 0;
 }
 
 static struct pci_bus *find_bus(struct pci_bus *bus, uint8_t nr, int depth)

@@ -25,7 +25,6 @@ extern struct list_head pcl__hosts;		/* under pcl__pci_lock */
 extern struct mutex pcl__pci_lock;		/* the machine's topology */
 
 /* hotplug.c */
-void pcl__pci_graveyard_free(struct pci_host_bridge *h);
 /* probe.c */
 void pcl__pci_free_emu_bus(struct pcl_emu_bus *b, int depth);
 

@@ -112,6 +112,7 @@ static void pci_release_dev(struct device *dev)
 	struct pci_dev *pdev = to_pci_dev(dev);
 
 	pcl__residue_free(pdev);
+	pcl_emu_fn_free(pdev->hw);	/* our reference */
 	kfree(pdev);
 }
 
@@ -205,7 +206,7 @@ static struct pci_dev *setup_device(struct pci_bus *bus, unsigned int devfn,
 		return NULL;
 	dev->bus = bus;
 	dev->devfn = devfn;
-	dev->hw = hw;
+	dev->hw = pcl_emu_fn_get(hw);
 	dev->dev.bus = &pci_bus_type;
 	dev->dev.release = pci_release_dev;
 	dev->dev.parent = bus->self ? &bus->self->dev : NULL;
@@ -432,7 +433,8 @@ static void free_bus_tree(struct pci_bus *bus)
 	list_for_each_entry_safe(child, ctmp, &bus->children, node) {
 		free_bus_tree(child);
 		list_del_init(&child->node);
-		child->hw->sw = NULL;
+		if (child->hw)
+			child->hw->sw = NULL;
 		kfree(child);
 	}
 }
@@ -464,7 +466,6 @@ void pcl_pci_host_remove(struct pci_host_bridge *h)
 	synchronize_rcu();
 	free_bus_tree(h->bus);
 	pcl__pci_free_emu_bus(h->hw, 0);
-	pcl__pci_graveyard_free(h);
 	pcl_its_destroy(h->its);
 	pcl_intx_destroy(h->intx);
 	while (!list_empty(&h->routes)) {

@@ -572,8 +572,9 @@ int pcl_scn_run_file(const char *path, const struct pcl_scn_opts *opts,
 
 struct pcl_scn_session {
 	struct pcl_scn s;
-	struct scn_script sc;		/* the steps so far, for messages */
-	unsigned int cap;
+	struct scn_script sc;		/* the step running, for messages */
+	struct scn_step cur;
+	unsigned int lines;		/* fed so far */
 	bool input_error;		/* any step had one */
 };
 
@@ -604,35 +605,23 @@ struct pcl_scn_session *pcl_scn_session_begin(const char *name,
 int pcl_scn_session_step(struct pcl_scn_session *ss, const char *line,
 			 int *ret)
 {
-	struct scn_step st;
 	int r;
 
 	*ret = 0;
 	if (ss->s.torn_down)
 		return 2;
-	r = pcl__scn_parse_one(ss->sc.path, (int)ss->sc.nsteps + 1, line,
-			       ss->s.opts->err, &st);
+	/* One step at a time: a long session keeps no history. */
+	r = pcl__scn_parse_one(ss->sc.path, (int)++ss->lines, line,
+			       ss->s.opts->err, &ss->cur);
 	if (r == 2)
 		ss->input_error = true;
 	if (r)
 		return r;
-	if (ss->sc.nsteps == ss->cap) {
-		unsigned int ncap = ss->cap ? ss->cap * 2 : 64;
-		struct scn_step *n = realloc(ss->sc.steps, ncap * sizeof(*n));
-
-		if (!n) {
-			pcl__scn_step_free(&st);
-			return 2;
-		}
-		ss->sc.steps = n;
-		ss->cap = ncap;
-	}
-	ss->sc.steps[ss->sc.nsteps] = st;
-	/* run it from its place in the array: messages point at it */
 	ss->s.input_error = false;
 	ss->s.last_ret = 0;
-	run_step(&ss->s, &ss->sc.steps[ss->sc.nsteps++]);
+	run_step(&ss->s, &ss->cur);
 	ss->s.step = NULL;
+	pcl__scn_step_free(&ss->cur);
 	*ret = ss->s.last_ret;
 	if (ss->s.input_error) {
 		ss->input_error = true;
@@ -673,7 +662,6 @@ int pcl_scn_session_end(struct pcl_scn_session *ss)
 	print_unexpected(s);
 	free(s->pend);
 	pthread_mutex_destroy(&s->pend_lock);
-	pcl__scn_script_free(&ss->sc);
 	if (ss->input_error)
 		res->input_error = true;
 	ret = res->failures || res->unexpected_reports ? 1 : 0;

@@ -23,12 +23,14 @@ struct pcl_kmem_owner {
 	char driver[64];
 	int refs;		/* 1 while open + 1 per block; under kmem_lock */
 	bool closed;
+	struct list_head blocks;	/* kmem_hdr.onode; under kmem_lock */
 };
 
 struct kmem_hdr {
 	size_t size;
 	struct list_head node;
 	struct pcl_kmem_owner *owner;	/* NULL: charged to nobody */
+	struct list_head onode;		/* on owner->blocks, if charged */
 	const char *file;
 	const char *func;
 	int line;
@@ -107,8 +109,12 @@ void *__kmalloc(size_t size, gfp_t gfp, const char *file, int line,
 	h->reported = false;
 	pthread_mutex_lock(&kmem_lock);
 	h->owner = owner && !owner->closed ? owner : NULL;
-	if (h->owner)
+	if (h->owner) {
 		h->owner->refs++;
+		list_add_tail(&h->onode, &h->owner->blocks);
+	} else {
+		INIT_LIST_HEAD(&h->onode);
+	}
 	list_add_tail(&h->node, &kmem_live);
 	kmem_nlive++;
 	pthread_mutex_unlock(&kmem_lock);
@@ -139,6 +145,7 @@ void kfree(const void *p)
 	h = hdr_of(p);
 	pthread_mutex_lock(&kmem_lock);
 	list_del_init(&h->node);
+	list_del_init(&h->onode);
 	kmem_nlive--;
 	owner_put_locked(h->owner);
 	pthread_mutex_unlock(&kmem_lock);
@@ -199,6 +206,7 @@ void kmemleak_not_leak(const void *p)
 		return;
 	h = hdr_of(p);
 	pthread_mutex_lock(&kmem_lock);
+	list_del_init(&h->onode);
 	owner_put_locked(h->owner);
 	h->owner = NULL;
 	h->reported = true;
@@ -227,6 +235,7 @@ struct pcl_kmem_owner *pcl_kmem_owner_new(const char *device,
 	snprintf(o->device, sizeof(o->device), "%s", device ? device : "");
 	snprintf(o->driver, sizeof(o->driver), "%s", driver ? driver : "");
 	o->refs = 1;
+	INIT_LIST_HEAD(&o->blocks);
 	return o;
 }
 
@@ -269,34 +278,55 @@ static void report_leaks(const struct leak *lk, unsigned long n,
 			   total - n, bytes, when);
 }
 
+/* Note @h as leaked: detail (up to LEAK_DETAIL_MAX), count, uncharge. */
+static void collect_one(struct kmem_hdr *h, struct leak *lk, size_t *bytes,
+			unsigned long *ndetail, unsigned long *total)
+{
+	if (*ndetail < LEAK_DETAIL_MAX) {
+		lk[*ndetail] = (struct leak){ h + 1, h->size, h->file,
+					      h->func, h->line };
+		(*ndetail)++;
+	}
+	(*total)++;
+	*bytes += h->size;
+	h->reported = true;
+	list_del_init(&h->onode);
+	owner_put_locked(h->owner);
+	h->owner = NULL;
+}
+
 /*
- * Collect up to LEAK_DETAIL_MAX unreported blocks charged to @o (any owner
- * if @all), mark them reported and uncharge them.  Under kmem_lock.
+ * Collect the unreported blocks charged to @o (to nobody if NULL), mark
+ * them reported and uncharge them.  Under kmem_lock.  An owner's own list
+ * makes closing a binding cost what the binding allocated, not what the
+ * whole program holds.
  */
-static unsigned long collect_leaks(struct pcl_kmem_owner *o, bool all,
+static unsigned long collect_leaks(struct pcl_kmem_owner *o,
 				   struct leak *lk, size_t *bytes,
 				   unsigned long *ndetail)
 {
-	struct kmem_hdr *h;
 	unsigned long total = 0;
 
 	*bytes = 0;
 	*ndetail = 0;
-	list_for_each_entry(h, &kmem_live, node) {
-		if (h->reported || (!all && h->owner != o))
-			continue;
-		if (*ndetail < LEAK_DETAIL_MAX) {
-			lk[*ndetail] = (struct leak){ h + 1, h->size, h->file,
-						      h->func, h->line };
-			(*ndetail)++;
+	if (o) {
+		struct list_head *pos, *next;
+
+		for (pos = o->blocks.next; pos != &o->blocks; pos = next) {
+			struct kmem_hdr *h = container_of(pos, struct kmem_hdr, onode);
+
+			next = pos->next;
+			if (!h->reported)
+				collect_one(h, lk, bytes, ndetail, &total);
 		}
-		total++;
-		*bytes += h->size;
-		h->reported = true;
-		if (!all) {
-			owner_put_locked(h->owner);
-			h->owner = NULL;
-		}
+		return total;
+	}
+	{
+		struct kmem_hdr *h;
+
+		list_for_each_entry(h, &kmem_live, node)
+			if (!h->reported && !h->owner)
+				collect_one(h, lk, bytes, ndetail, &total);
 	}
 	return total;
 }
@@ -310,7 +340,7 @@ unsigned long pcl_kmem_owner_close(struct pcl_kmem_owner *o, const char *bus)
 
 	pthread_mutex_lock(&kmem_lock);
 	o->closed = true;
-	total = collect_leaks(o, false, lk, &bytes, &n);
+	total = collect_leaks(o, lk, &bytes, &n);
 	pthread_mutex_unlock(&kmem_lock);
 
 	report_leaks(lk, n, total, bytes, &subj,
@@ -359,7 +389,7 @@ unsigned long pcl_kmem_check_all(void)
 			pthread_mutex_unlock(&kmem_lock);
 			break;
 		}
-		total = collect_leaks(o, false, lk, &bytes, &n);
+		total = collect_leaks(o, lk, &bytes, &n);
 		pthread_mutex_unlock(&kmem_lock);
 		if (o) {
 			subj.device = o->device[0] ? o->device : NULL;
