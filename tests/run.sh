@@ -65,6 +65,11 @@ done
 
 if [ "$ONLY" != threaded ]; then
 	run_one "$B:scenarios" tests/scenarios.sh "$B/pcilab"
+	# The fuzzer: a CI-sized clean run, and every wrong driver found.
+	# Sanitizer builds run a shorter clean run (they are 2-5x slower).
+	fuzz_ops=200000
+	[[ $B == *san* ]] && fuzz_ops=50000
+	run_one "$B:fuzz" tests/fuzz.sh "$B/pcilab" "$fuzz_ops"
 else
 	# The scenarios with more than one thread: interrupts on CPU threads
 	# (cpus N) or userspace tasks (task, start).
