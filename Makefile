@@ -4,10 +4,14 @@
 #   make                 build/        normal build (gcc)
 #   make SAN=asan        build-asan/   AddressSanitizer + UBSan
 #   make SAN=tsan        build-tsan/   ThreadSanitizer (clang)
-#   make check           deps, normal + ASan/UBSan builds, all tests
+#   make check           deps, normal + ASan/UBSan builds, all tests, a short
+#                        fuzz-smoke and stress
 #   make tsan            threaded tests under ThreadSanitizer
 #   make demo            the bundled scenarios, one verdict line each
 #   make clang           the whole tree with clang -Werror (warnings gate)
+#   make fuzz            libFuzzer targets (clang, ASan+UBSan) in build-fuzz/
+#   make fuzz-smoke      each libFuzzer target for FUZZ_TIME seconds
+#   make stress          pcilab fuzz --stress under TSan and ASan, STRESS_TIME s
 
 SAN	?=
 CC	?= cc
@@ -18,6 +22,10 @@ else ifeq ($(SAN),tsan)
 B	?= build-tsan
 CC	:= clang
 SANFLAGS := -fsanitize=thread
+else ifeq ($(SAN),fuzz)
+B	?= build-fuzz
+CC	:= clang
+SANFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined
 else
 B	?= build
 SANFLAGS :=
@@ -47,7 +55,7 @@ TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/%.o)
 HELPER_OBJS := $(TEST_HELPERS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all lib tests check test tsan demo clean deps deps-build clang
+.PHONY: all lib tests check test tsan demo clean deps deps-build clang fuzz fuzz-smoke stress
 
 all: $(B)/libpcilab.a $(B)/libpcilab.so.$(SOVER) $(B)/pcilab
 
@@ -94,6 +102,8 @@ check: deps
 	@$(MAKE) -s --no-print-directory SAN=tsan tests
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 		tests/run-all.sh build build-asan build-tsan:threaded
+	@$(MAKE) -s --no-print-directory fuzz-smoke FUZZ_TIME=10
+	@$(MAKE) -s --no-print-directory stress STRESS_TIME=10
 
 tsan: deps
 	@$(MAKE) --no-print-directory SAN=tsan tests
@@ -107,7 +117,49 @@ clang:
 	@$(MAKE) --no-print-directory CC=clang B=build-clang all tests
 	@echo "  clang -Werror build: ok"
 
+# ---- fuzzing ----
+FUZZ_TARGETS := scenario dump ops
+FUZZ_BINS := $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz-%)
+FUZZ_TIME ?= 20
+STRESS_TIME ?= 20
+
+build-fuzz/fuzz/fuzz-%: fuzz/fuzz-%.c FORCE
+	@$(MAKE) -s --no-print-directory SAN=fuzz build-fuzz/libpcilab.a $(DRV_SRCS:%.c=build-fuzz/%.o)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@clang $(ALL_CFLAGS:$(SANFLAGS)=) -fsanitize=address,undefined,fuzzer \
+		-o $@ $< $(DRV_SRCS:%.c=build-fuzz/%.o) build-fuzz/libpcilab.a $(LIBS)
+
+fuzz: deps
+	@$(MAKE) -s --no-print-directory $(FUZZ_BINS)
+
+# Each target from its seed corpus (copied: libFuzzer adds to the first
+# directory), for FUZZ_TIME seconds; a crash, leak, timeout or report fails.
+fuzz-smoke: fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		work=$$(mktemp -d); \
+		echo "  fuzz-$$t: $(FUZZ_TIME) s"; \
+		build-fuzz/fuzz/fuzz-$$t -max_total_time=$(FUZZ_TIME) -timeout=20 \
+			-rss_limit_mb=3072 -print_final_stats=1 $$work fuzz/corpus/$$t \
+			2>build-fuzz/fuzz-$$t.log || { tail -60 build-fuzz/fuzz-$$t.log; rm -rf $$work; exit 1; }; \
+		grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" build-fuzz/fuzz-$$t.log | sed 's/^/    /'; \
+		rm -rf $$work; \
+	done
+
+# The threaded mode: interrupts on CPU threads, config readers and
+# interrupt sources in the background, under both sanitizers.
+stress: deps
+	@$(MAKE) -s --no-print-directory SAN=tsan all
+	@$(MAKE) -s --no-print-directory SAN=asan all
+	@echo "  stress: TSan, $(STRESS_TIME) s"
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		build-tsan/pcilab fuzz --stress --time $(STRESS_TIME) --seed 1 --out build-tsan/stress.scn
+	@echo "  stress: ASan+UBSan, $(STRESS_TIME) s"
+	@build-asan/pcilab fuzz --stress --time $(STRESS_TIME) --seed 2 --out build-asan/stress.scn
+
+FORCE:
+
 clean:
-	rm -rf build build-asan build-tsan build-clang
+	rm -rf build build-asan build-tsan build-clang build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -148,6 +148,10 @@ int pcl_scn_session_step(struct pcl_scn_session *ss, const char *line,
 unsigned int pcl_scn_session_pending(struct pcl_scn_session *ss,
 				     enum pcl_checker *chk, char *title,
 				     size_t len);
+/** pcl_scn_session_forget() - drop pending reports of @chk (noise the
+ * caller made on purpose).  Return: how many. */
+unsigned int pcl_scn_session_forget(struct pcl_scn_session *ss,
+				    enum pcl_checker chk);
 /** pcl_scn_session_end() - teardown, final checks, free.
  * Return: as pcl_scn_run_file(). */
 int pcl_scn_session_end(struct pcl_scn_session *ss);

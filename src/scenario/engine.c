@@ -647,6 +647,12 @@ unsigned int pcl_scn_session_pending(struct pcl_scn_session *ss,
 	return n;
 }
 
+unsigned int pcl_scn_session_forget(struct pcl_scn_session *ss,
+				    enum pcl_checker chk)
+{
+	return pending_take(&ss->s, chk, NULL, false);
+}
+
 int pcl_scn_session_end(struct pcl_scn_session *ss)
 {
 	struct pcl_scn *s = &ss->s;
