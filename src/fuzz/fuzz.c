@@ -567,6 +567,7 @@ static bool check_failed(struct pcl_scn_session *ss, struct exec *e,
 
 struct runner {
 	const struct pcl_fuzz_opts *o;
+	unsigned int prelude;		/* lines that build the machine */
 	struct timespec start;
 	FILE *log;
 	bool progress;
@@ -647,7 +648,7 @@ static void exec_prog(struct runner *rn, struct prog *p, struct exec *e,
 
 			if (!gen_w)
 				break;
-			if ((o->ops && e->ran >= o->ops) ||
+			if ((o->ops && e->ran >= o->ops + rn->prelude) ||
 			    (o->seconds > 0 && !(e->ran & 63) &&
 			     elapsed(&rn->start) >= o->seconds))
 				break;
@@ -987,6 +988,7 @@ int pcl_fuzz_run(const struct pcl_fuzz_opts *o, struct pcl_fuzz_result *r)
 	/* The fuzzing run: the prelude, then generated operations. */
 	for (unsigned int i = 0; i < pre.n; i++)
 		prog_add_text(&p, pre.op[i].text, pre.op[i].n);
+	rn.prelude = pre.n;
 	e.ran = 0;
 	exec_prog(&rn, &p, &e, &w, &seed);
 	r->seconds = elapsed(&rn.start);
