@@ -10,12 +10,13 @@
  */
 #include <pcilab/pci.h>
 
-#define NVME_LITE_QUEUES	32
+#define NVME_LITE_QUEUES	2048	/* one per vector the table has, up to */
 
 struct nvme_lite {
 	struct pci_dev *pdev;
 	unsigned int nq;
-	atomic_t completions[NVME_LITE_QUEUES];
+	atomic_t admin;			/* the admin queue's completions */
+	atomic_t *completions;		/* one per I/O queue */
 };
 
 static irqreturn_t nvme_lite_irq(int irq, void *data)
@@ -35,12 +36,12 @@ static int nvme_lite_admin(struct nvme_lite *n)
 	if (ret < 0)
 		return ret;
 	ret = request_irq((unsigned int)pci_irq_vector(pdev, 0), nvme_lite_irq,
-			  0, "nvme-lite admin", &n->completions[0]);
+			  0, "nvme-lite admin", &n->admin);
 	if (ret) {
 		pci_free_irq_vectors(pdev);
 		return ret;
 	}
-	free_irq((unsigned int)pci_irq_vector(pdev, 0), &n->completions[0]);
+	free_irq((unsigned int)pci_irq_vector(pdev, 0), &n->admin);
 	return pci_free_irq_vectors(pdev);
 }
 
@@ -64,6 +65,12 @@ static int nvme_lite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				     PCI_IRQ_MSIX | PCI_IRQ_MSI);
 	if (nvec < 0)
 		return nvec;
+	n->completions = devm_kcalloc(&pdev->dev, (size_t)nvec,
+				      sizeof(*n->completions), GFP_KERNEL);
+	if (!n->completions) {
+		pci_free_irq_vectors(pdev);
+		return -ENOMEM;
+	}
 	for (int q = 0; q < nvec; q++) {
 		ret = request_irq((unsigned int)pci_irq_vector(pdev, (unsigned int)q),
 				  nvme_lite_irq, 0, "nvme-lite queue",

@@ -131,7 +131,11 @@ int pcl_emu_add_dsn(struct pcl_emu_fn *fn, uint64_t serial);
 
 /**
  * pcl_emu_seal() - building is done: the current registers become the
- * power-on state a function-level reset restores.
+ * power-on state a function-level reset restores.  The write masks and
+ * the power-on image are then shared with every function built the same
+ * way and read-only (pcl_emu_set_wmask()/_w1cmask() do nothing); a
+ * function keeps its own registers.  Memory BARs get their backing store
+ * at first use.  Sealing twice does nothing.
  */
 void pcl_emu_seal(struct pcl_emu_fn *fn);
 

@@ -91,8 +91,10 @@ int pcl_emu_add_msix(struct pcl_emu_fn *fn, unsigned int nvec, int table_bar,
 	if (!nvec || nvec > 2048 || (table_off & 7) || (pba_off & 7))
 		return -EINVAL;
 	if (table_bar < 0 || table_bar >= EMU_NBARS || pba_bar < 0 ||
-	    pba_bar >= EMU_NBARS || !fn->bars[table_bar].mem ||
-	    !fn->bars[pba_bar].mem ||
+	    pba_bar >= EMU_NBARS || !fn->bars[table_bar].size ||
+	    !fn->bars[pba_bar].size ||
+	    (fn->bars[table_bar].kind & PCL_BAR_IO) ||
+	    (fn->bars[pba_bar].kind & PCL_BAR_IO) ||
 	    table_off + table_len > fn->bars[table_bar].size ||
 	    pba_off + pba_len > fn->bars[pba_bar].size ||
 	    table_off + table_len > (1u << 20) || pba_off + pba_len > (1u << 20))

@@ -25,6 +25,9 @@
 #include <string.h>
 #include "internal.h"
 
+struct emu_masks;
+static void masks_put(struct emu_masks *m);
+
 struct pcl_emu_fn *pcl_emu_fn_new(unsigned int cfg_size)
 {
 	struct pcl_emu_fn *fn;
@@ -68,6 +71,8 @@ void pcl_emu_fn_free(struct pcl_emu_fn *fn)
 		free(fn->bars[i].mem);
 	pthread_mutex_destroy(&fn->lock);
 	free(fn->cfg);
+	if (fn->shared)
+		masks_put(fn->shared);
 	free(fn);
 }
 
@@ -123,6 +128,8 @@ void pcl_emu_set(struct pcl_emu_fn *fn, unsigned int off, unsigned int size,
 void pcl_emu_set_wmask(struct pcl_emu_fn *fn, unsigned int off,
 		       unsigned int size, uint32_t mask)
 {
+	if (fn->shared)		/* sealed: the masks are shared, read-only */
+		return;
 	if (off + size <= fn->cfg_size)
 		put_le(fn->wmask, off, size, mask);
 }
@@ -130,6 +137,8 @@ void pcl_emu_set_wmask(struct pcl_emu_fn *fn, unsigned int off,
 void pcl_emu_set_w1cmask(struct pcl_emu_fn *fn, unsigned int off,
 			 unsigned int size, uint32_t mask)
 {
+	if (fn->shared)
+		return;
 	if (off + size <= fn->cfg_size)
 		put_le(fn->w1cmask, off, size, mask);
 }
@@ -204,14 +213,7 @@ int pcl_emu_add_bar(struct pcl_emu_fn *fn, int bar, uint64_t size,
 	       : (size < 16 || !(kind & (PCL_BAR_MEM32 | PCL_BAR_MEM64)) ||
 		  (!is64 && size > (1ull << 31))))
 		return -EINVAL;
-	if (!io) {
-		/* Backing store for models without MMIO hooks, capped. */
-		size_t store = size > EMU_BAR_STORE ? EMU_BAR_STORE : (size_t)size;
-
-		fn->bars[bar].mem = calloc(1, store);
-		if (!fn->bars[bar].mem)
-			return -ENOMEM;
-	}
+	/* Memory BARs get a backing store (capped) at their first use. */
 	fn->bars[bar].size = size;
 	fn->bars[bar].kind = kind;
 	flags = io ? PCI_BASE_ADDRESS_SPACE_IO
@@ -239,13 +241,157 @@ unsigned int pcl_emu_bar_kind(struct pcl_emu_fn *fn, int bar)
 
 uint8_t *pcl_emu_bar_mem(struct pcl_emu_fn *fn, int bar)
 {
-	return bar >= 0 && bar < EMU_NBARS ? fn->bars[bar].mem : NULL;
+	return pcl__emu_bar_store(fn, bar);
+}
+
+/* Mask every MSI-X entry that lies in @mem, the store of BAR @bar. */
+static void msix_mask_entries(struct pcl_emu_fn *fn, int bar, uint8_t *mem)
+{
+	uint16_t flags;
+	uint32_t table;
+	unsigned int n;
+	uint64_t off;
+
+	if (!fn->msix_cap)
+		return;
+	flags = (uint16_t)get_le(fn->cfg, fn->msix_cap + PCI_MSIX_FLAGS, 2);
+	table = get_le(fn->cfg, fn->msix_cap + PCI_MSIX_TABLE, 4);
+	n = (flags & PCI_MSIX_FLAGS_QSIZE) + 1u;
+	off = table & ~(uint32_t)PCI_MSIX_BIR_MASK;
+	if ((int)(table & PCI_MSIX_BIR_MASK) != bar ||
+	    off + (uint64_t)n * PCI_MSIX_ENTRY_SIZE > fn->bars[bar].size ||
+	    off + (uint64_t)n * PCI_MSIX_ENTRY_SIZE > EMU_BAR_STORE)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *e = mem + off + (uint64_t)i * PCI_MSIX_ENTRY_SIZE;
+
+		memset(e, 0, PCI_MSIX_ENTRY_SIZE);
+		e[PCI_MSIX_ENTRY_VECTOR_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	}
+}
+
+/*
+ * Most functions of a large machine never see MMIO: their BAR stores are
+ * made when first needed.  Two threads racing here both allocate; one
+ * installs its store, the other frees its own.  A new store is in the
+ * power-on state (zero, MSI-X entries masked).
+ */
+uint8_t *pcl__emu_bar_store(struct pcl_emu_fn *fn, int bar)
+{
+	uint8_t *mem, *fresh;
+	size_t len;
+
+	if (bar < 0 || bar >= EMU_NBARS)
+		return NULL;
+	mem = __atomic_load_n(&fn->bars[bar].mem, __ATOMIC_ACQUIRE);
+	if (mem || !fn->bars[bar].size || (fn->bars[bar].kind & PCL_BAR_IO))
+		return mem;
+	len = fn->bars[bar].size > EMU_BAR_STORE ? EMU_BAR_STORE
+						 : (size_t)fn->bars[bar].size;
+	fresh = calloc(1, len);
+	if (!fresh)
+		return NULL;
+	msix_mask_entries(fn, bar, fresh);
+	if (!__atomic_compare_exchange_n(&fn->bars[bar].mem, &mem, fresh, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		free(fresh);
+		return mem;
+	}
+	return fresh;
+}
+
+/*
+ * Write masks and power-on images, shared.  Every function built the same
+ * way (a model's instances) has the same three arrays; after sealing they
+ * are read-only, so one copy serves all of them and a function keeps only
+ * its registers (4 KiB for PCI Express instead of 16).
+ */
+struct emu_masks {
+	uint64_t hash;
+	unsigned int size;		/* cfg_size */
+	unsigned int refs;		/* under masks_lock */
+	struct emu_masks *next;
+	uint8_t arrays[];		/* wmask, w1cmask, reset image */
+};
+
+/* masks_lock protects the list and the refs; a leaf. */
+static pthread_mutex_t masks_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct emu_masks *masks_list;
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static struct emu_masks *masks_get(const uint8_t *arrays, unsigned int size)
+{
+	size_t len = 3 * (size_t)size;
+	uint64_t h = fnv1a(arrays, len);
+	struct emu_masks *m;
+
+	pthread_mutex_lock(&masks_lock);
+	for (m = masks_list; m; m = m->next)
+		if (m->hash == h && m->size == size &&
+		    !memcmp(m->arrays, arrays, len))
+			break;
+	if (m) {
+		m->refs++;
+	} else if ((m = malloc(sizeof(*m) + len))) {
+		m->hash = h;
+		m->size = size;
+		m->refs = 1;
+		memcpy(m->arrays, arrays, len);
+		m->next = masks_list;
+		masks_list = m;
+	}
+	pthread_mutex_unlock(&masks_lock);
+	return m;
+}
+
+static void masks_put(struct emu_masks *m)
+{
+	struct emu_masks **pp;
+
+	pthread_mutex_lock(&masks_lock);
+	if (--m->refs == 0) {
+		for (pp = &masks_list; *pp != m; pp = &(*pp)->next)
+			;
+		*pp = m->next;
+		free(m);
+	}
+	pthread_mutex_unlock(&masks_lock);
 }
 
 void pcl_emu_seal(struct pcl_emu_fn *fn)
 {
+	struct emu_masks *m;
+	uint8_t *regs;
+
+	if (fn->shared)
+		return;		/* sealed already */
 	pthread_mutex_lock(&fn->lock);
 	memcpy(fn->reset_cfg, fn->cfg, fn->cfg_size);
+	pthread_mutex_unlock(&fn->lock);
+	/* The block is cfg | wmask | w1cmask | reset: share the last three. */
+	m = masks_get(fn->wmask, fn->cfg_size);
+	regs = m ? malloc(fn->cfg_size) : NULL;
+	if (!regs) {
+		if (m)
+			masks_put(m);
+		return;		/* keep the private arrays: still correct */
+	}
+	memcpy(regs, fn->cfg, fn->cfg_size);
+	pthread_mutex_lock(&fn->lock);
+	free(fn->cfg);
+	fn->cfg = regs;
+	fn->wmask = m->arrays;
+	fn->w1cmask = m->arrays + fn->cfg_size;
+	fn->reset_cfg = m->arrays + 2 * fn->cfg_size;
+	fn->shared = m;
 	pthread_mutex_unlock(&fn->lock);
 }
 
@@ -285,28 +431,11 @@ static bool overlaps(unsigned int off, unsigned int size, unsigned int reg,
 /* MSI-X vectors come out of reset masked. */
 void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn)
 {
-	uint16_t flags;
-	uint32_t table;
-	unsigned int n, bir;
-	uint64_t off;
-	uint8_t *mem;
+	for (int i = 0; i < EMU_NBARS; i++) {
+		uint8_t *mem = __atomic_load_n(&fn->bars[i].mem, __ATOMIC_ACQUIRE);
 
-	if (!fn->msix_cap)
-		return;
-	flags = (uint16_t)get_le(fn->cfg, fn->msix_cap + PCI_MSIX_FLAGS, 2);
-	table = get_le(fn->cfg, fn->msix_cap + PCI_MSIX_TABLE, 4);
-	n = (flags & PCI_MSIX_FLAGS_QSIZE) + 1u;
-	bir = table & PCI_MSIX_BIR_MASK;
-	off = table & ~(uint32_t)PCI_MSIX_BIR_MASK;
-	if (bir >= EMU_NBARS || !(mem = fn->bars[bir].mem) ||
-	    off + (uint64_t)n * PCI_MSIX_ENTRY_SIZE > fn->bars[bir].size ||
-	    off + (uint64_t)n * PCI_MSIX_ENTRY_SIZE > EMU_BAR_STORE)
-		return;
-	for (unsigned int i = 0; i < n; i++) {
-		uint8_t *e = mem + off + (uint64_t)i * PCI_MSIX_ENTRY_SIZE;
-
-		memset(e, 0, PCI_MSIX_ENTRY_SIZE);
-		e[PCI_MSIX_ENTRY_VECTOR_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		if (mem)	/* one not made yet will start masked */
+			msix_mask_entries(fn, i, mem);
 	}
 }
 
@@ -314,12 +443,14 @@ void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn)
 static void function_reset_locked(struct pcl_emu_fn *fn)
 {
 	memcpy(fn->cfg, fn->reset_cfg, fn->cfg_size);
-	for (int i = 0; i < EMU_NBARS; i++)
-		if (fn->bars[i].mem &&
-		    !(fn->ops && fn->ops->mmio_read && !fn->ops->mmio_claim))
-			memset(fn->bars[i].mem, 0,
+	for (int i = 0; i < EMU_NBARS; i++) {
+		uint8_t *mem = __atomic_load_n(&fn->bars[i].mem, __ATOMIC_ACQUIRE);
+
+		if (mem && !(fn->ops && fn->ops->mmio_read && !fn->ops->mmio_claim))
+			memset(mem, 0,
 			       fn->bars[i].size > EMU_BAR_STORE ? EMU_BAR_STORE
 							     : fn->bars[i].size);
+	}
 	pcl__emu_msix_reset_table(fn);
 }
 
@@ -436,11 +567,13 @@ uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
 	if (decodes && !hooked) {
-		if (!fn->bars[bar].mem || off + size > EMU_BAR_STORE) {
+		uint8_t *mem = pcl__emu_bar_store(fn, bar);
+
+		if (!mem || off + size > EMU_BAR_STORE) {
 			v = 0;
 		} else {
 			for (unsigned int i = 0; i < size; i++)
-				v |= (uint64_t)fn->bars[bar].mem[off + i] << (8 * i);
+				v |= (uint64_t)mem[off + i] << (8 * i);
 		}
 	}
 	pthread_mutex_unlock(&fn->lock);
@@ -481,10 +614,12 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
 	table = decodes && hits_msix_table(fn, bar, off, size);
-	if (decodes && !hooked &&
-	    fn->bars[bar].mem && off + size <= EMU_BAR_STORE)
-		for (unsigned int i = 0; i < size; i++)
-			fn->bars[bar].mem[off + i] = (uint8_t)(val >> (8 * i));
+	if (decodes && !hooked && off + size <= EMU_BAR_STORE) {
+		uint8_t *mem = pcl__emu_bar_store(fn, bar);
+
+		for (unsigned int i = 0; mem && i < size; i++)
+			mem[off + i] = (uint8_t)(val >> (8 * i));
+	}
 	pthread_mutex_unlock(&fn->lock);
 	if (decodes && hooked)
 		fn->ops->mmio_write(fn, bar, off, size, val);

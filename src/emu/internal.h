@@ -17,7 +17,8 @@
 struct emu_bar {
 	uint64_t size;		/* 0: not implemented */
 	unsigned int kind;	/* PCL_BAR_* */
-	uint8_t *mem;		/* backing store of memory BARs */
+	uint8_t *mem;		/* backing store of memory BARs: allocated at
+				 * first use (pcl__emu_bar_store()) */
 	bool upper;		/* the upper half of the 64-bit BAR below */
 };
 
@@ -33,6 +34,10 @@ struct pcl_emu_fn {
 	uint8_t *wmask;		/* bits software may write */
 	uint8_t *w1cmask;	/* bits a 1 clears */
 	uint8_t *reset_cfg;	/* power-on image, restored by FLR */
+	struct emu_masks *shared;	/* after pcl_emu_seal(): wmask, w1cmask
+					 * and reset_cfg live here, shared by
+					 * every function built the same way,
+					 * read-only; cfg is then its own block */
 	struct emu_bar bars[EMU_NBARS];
 	_Atomic bool removed;
 	_Atomic int refs;		/* the slot's, each pci_dev's */
@@ -68,6 +73,9 @@ void pcl__emu_irq_unmasked(struct pcl_emu_fn *fn);
 /* vmd.c */
 struct pcl_emu_fn *pcl__emu_vmd_new(void);
 struct pcl_emu_fn *pcl__emu_switchtec_new(void);
+/* The store of memory BAR @bar, allocated (MSI-X entries masked) at the
+ * first use; NULL for no such BAR or out of memory.  Context: any. */
+uint8_t *pcl__emu_bar_store(struct pcl_emu_fn *fn, int bar);
 
 /* BAR backing store is capped: models with bigger BARs implement MMIO. */
 #define EMU_BAR_STORE	(1u << 20)

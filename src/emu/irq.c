@@ -65,14 +65,18 @@ static uint8_t *msix_entry(struct pcl_emu_fn *fn, unsigned int v,
 	uint64_t poff = pba & ~(uint32_t)PCI_MSIX_BIR_MASK;
 	uint64_t e = toff + (uint64_t)v * PCI_MSIX_ENTRY_SIZE;
 
-	if (tbir >= EMU_NBARS || pbir >= EMU_NBARS || !fn->bars[tbir].mem ||
-	    !fn->bars[pbir].mem || e + PCI_MSIX_ENTRY_SIZE > EMU_BAR_STORE ||
+	uint8_t *tmem, *pmem;
+
+	if (tbir >= EMU_NBARS || pbir >= EMU_NBARS ||
+	    e + PCI_MSIX_ENTRY_SIZE > EMU_BAR_STORE ||
 	    e + PCI_MSIX_ENTRY_SIZE > fn->bars[tbir].size ||
-	    poff + v / 8 >= EMU_BAR_STORE || poff + v / 8 >= fn->bars[pbir].size)
+	    poff + v / 8 >= EMU_BAR_STORE || poff + v / 8 >= fn->bars[pbir].size ||
+	    !(tmem = pcl__emu_bar_store(fn, (int)tbir)) ||
+	    !(pmem = pcl__emu_bar_store(fn, (int)pbir)))
 		return NULL;
-	*pba_byte = fn->bars[pbir].mem + poff + v / 8;
+	*pba_byte = pmem + poff + v / 8;
 	*pba_bit = (uint8_t)(1u << (v % 8));
-	return fn->bars[tbir].mem + e;
+	return tmem + e;
 }
 
 static uint32_t le32(const uint8_t *p)
