@@ -45,7 +45,7 @@ LDFLAGS	+= $(SANFLAGS)
 SOVER	:= 0
 LIB_SRCS := $(wildcard src/check/*.c src/sync/*.c src/emu/*.c src/scenario/*.c src/base/*.c src/irq/*.c src/pci/*.c src/char/*.c src/fuzz/*.c)
 DRV_SRCS := $(wildcard drivers/*.c drivers/*/*.c)
-TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_SRCS := $(wildcard tools/*.c bench/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 TEST_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 

@@ -18,6 +18,7 @@
 #include <pcilab/pci.h>
 #include <pcilab/cdev.h>
 #include <pcilab/fuzz.h>
+#include "../bench/bench.h"
 #include <pcilab/scenario.h>
 
 #define PCILAB_VERSION	"0.1.0"
@@ -54,6 +55,8 @@ static void usage(FILE *f)
 "                           and a second probe, all unbind checks in between\n"
 "                           (DEBUG_TEST_DRIVER_REMOVE)\n"
 "  check FILE...  parse scenarios without running them\n"
+"  bench [--json] [--quick] [--plot DIR] [irq|cfg|lifecycle|scale|fuzz...]\n"
+"                 benchmarks: medians, spreads, ratios to in-run baselines\n"
 "  fuzz [--seed N] [--ops N | --time SECONDS] [--drivers LIST] [--machine FILE]\n"
 "       [--out FILE] [--log FILE] [--json] [--stress] [--no-shrink]\n"
 "                 random lifecycles over the sample drivers (and LIST), every\n"
@@ -374,6 +377,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return pcl_bench_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fuzz"))
 		return cmd_fuzz(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
