@@ -12,6 +12,7 @@
 #   make fuzz            libFuzzer targets (clang, ASan+UBSan) in build-fuzz/
 #   make fuzz-smoke      each libFuzzer target for FUZZ_TIME seconds
 #   make stress          pcilab fuzz --stress under TSan and ASan, STRESS_TIME s
+#   make bench           the benchmarks (BENCH="irq cfg ..." to choose)
 
 SAN	?=
 CC	?= cc
@@ -55,7 +56,7 @@ TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/%.o)
 HELPER_OBJS := $(TEST_HELPERS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all lib tests check test tsan demo clean deps deps-build clang fuzz fuzz-smoke stress
+.PHONY: all lib tests check test tsan demo clean deps deps-build clang fuzz fuzz-smoke stress bench
 
 all: $(B)/libpcilab.a $(B)/libpcilab.so.$(SOVER) $(B)/pcilab
 
@@ -116,6 +117,13 @@ demo: deps-build
 clang:
 	@$(MAKE) --no-print-directory CC=clang B=build-clang all tests
 	@echo "  clang -Werror build: ok"
+
+# ---- benchmarks (docs/performance.md) ----
+# A normal optimised build (no sanitizer); the table, the goals, plots
+# in build/bench/ when gnuplot is installed.
+bench: deps-build
+	@$(MAKE) -s --no-print-directory all
+	@build/pcilab bench --plot build/bench $(BENCH)
 
 # ---- fuzzing ----
 FUZZ_TARGETS := scenario dump ops

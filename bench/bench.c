@@ -95,6 +95,7 @@ void bench_fig_init(struct bench_fig *f, const char *group, const char *name)
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	snprintf(f->unit, sizeof(f->unit), "ns/op");
 	f->gp_per_op = -1;
+	f->gp_all_per_op = -1;
 	f->kib_per_fn = -1;
 	f->param = -1;
 }
@@ -255,6 +256,8 @@ static void print_table(FILE *out)
 
 	fprintf(out, "%-10s %-46s %12s %7s %8s %7s %9s\n", "group", "figure",
 		"median", "spread", "ratio", "GP/op", "KiB/fn");
+	fprintf(out, "(GP/op: RCU grace periods the operation waited for; all, with the\n"
+		" callback thread's, in --json)\n");
 	for (unsigned int i = 0; i < nfigs; i++) {
 		const struct bench_fig *f = &figs[i];
 		char med[32], spread[16] = "", ratio[16] = "", gp[16] = "", kib[16] = "";
@@ -294,7 +297,9 @@ static void print_json(FILE *out)
 			fprintf(out, ", \"baseline\": \"%s\", \"ratio\": %.4f",
 				f->baseline, f->ratio);
 		if (f->gp_per_op >= 0)
-			fprintf(out, ", \"grace_periods_per_op\": %.3f", f->gp_per_op);
+			fprintf(out, ", \"grace_periods_waited_per_op\": %.3f, "
+				"\"grace_periods_all_per_op\": %.3f",
+				f->gp_per_op, f->gp_all_per_op);
 		if (f->kib_per_fn >= 0)
 			fprintf(out, ", \"kib_per_function\": %.3f", f->kib_per_fn);
 		if (f->param >= 0)

@@ -20,7 +20,10 @@ struct bench_fig {
 	double median, min, max;	/* in @unit */
 	char baseline[80];	/* the figure it is compared with, or "" */
 	double ratio;		/* median / baseline's median (0: none) */
-	double gp_per_op;	/* RCU grace periods per operation (<0: n/a) */
+	double gp_per_op;	/* RCU grace periods the operation waited for
+				 * (<0: n/a) */
+	double gp_all_per_op;	/* all grace periods during it, the callback
+				 * thread's included */
 	double kib_per_fn;	/* resident memory per function (<0: n/a) */
 	long param;		/* the size parameter (<0: none), for plots */
 	char series[32];	/* the plot this point belongs to, or "" */

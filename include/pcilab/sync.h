@@ -578,6 +578,13 @@ void __kfree_rcu(struct rcu_head *head, size_t offset);
 
 /** pcl_rcu_grace_periods() - grace periods waited for so far (benchmarks). */
 unsigned long pcl_rcu_grace_periods(void);
+/**
+ * pcl_rcu_grace_periods_waited() - grace periods the calling thread
+ * waited for: its synchronize_rcu() calls, and the callback batches its
+ * rcu_barrier() calls waited on.  Callbacks are batched: those queued
+ * within a millisecond share one grace period (benchmarks).
+ */
+unsigned long pcl_rcu_grace_periods_waited(void);
 /** pcl_rcu_pending() - callbacks queued and not yet run. */
 unsigned long pcl_rcu_pending(void);
 

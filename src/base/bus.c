@@ -5,6 +5,7 @@
  * Copyright (C) 2026 The pcilab authors
  */
 #include <string.h>
+#include <stdlib.h>
 #include "internal.h"
 
 /* The registered buses; bus_list_lock is a leaf taken around the list. */
@@ -23,6 +24,12 @@ int bus_register(struct bus_type *bus)
 	bus->lock.dep.name = "&bus->lock";
 	INIT_LIST_HEAD(&bus->devices);
 	INIT_LIST_HEAD(&bus->drivers);
+	if (!bus->by_name) {
+		/* never freed: a registered bus lives as long as the program */
+		bus->by_name = calloc(PCL_BUS_NAME_BUCKETS, sizeof(*bus->by_name));
+		for (int i = 0; bus->by_name && i < PCL_BUS_NAME_BUCKETS; i++)
+			INIT_LIST_HEAD(&bus->by_name[i]);
+	}
 	bus->registered = true;
 	mutex_unlock(&bus_list_lock);
 	pcl_trace(PCL_TR_CORE, "bus %s registered", bus->name);

@@ -72,12 +72,22 @@ void device_initialize(struct device *dev)
 	INIT_LIST_HEAD(&dev->devres_head);
 	INIT_LIST_HEAD(&dev->revocables);
 	INIT_LIST_HEAD(&dev->bus_node);
+	INIT_LIST_HEAD(&dev->name_node);
 	INIT_LIST_HEAD(&dev->driver_node);
 	INIT_LIST_HEAD(&dev->deferred_node);
 	atomic_store(&dev->state, DEV_STATE_INITIALIZED);
 	dev->subject.device = dev->name;
 	dev->subject.bus = dev->bus ? dev->bus->name : NULL;
 	dev->subject.driver = NULL;
+}
+
+static unsigned int name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 16777619u;
+	return h % PCL_BUS_NAME_BUCKETS;
 }
 
 int device_add(struct device *dev)
@@ -103,14 +113,16 @@ int device_add(struct device *dev)
 	dev->subject.bus = bus->name;
 
 	mutex_lock(&bus->lock);
-	list_for_each_entry(other, &bus->devices, bus_node) {
-		if (strcmp(dev_name(other), dev_name(dev)) == 0) {
-			mutex_unlock(&bus->lock);
-			return -EEXIST;
-		}
+	other = pcl__bus_lookup_locked(bus, dev_name(dev));
+	if (other) {
+		mutex_unlock(&bus->lock);
+		return -EEXIST;
 	}
 	get_device(dev);		/* the bus list's reference */
 	list_add_tail(&dev->bus_node, &bus->devices);
+	if (bus->by_name)
+		list_add_tail(&dev->name_node,
+			      &bus->by_name[name_hash(dev_name(dev))]);
 	pcl__set_state(dev, DEV_STATE_UNBOUND);
 	mutex_unlock(&bus->lock);
 
@@ -138,6 +150,7 @@ void device_del(struct device *dev)
 	pcl__device_release_driver(dev);
 	mutex_lock(&bus->lock);
 	list_del_init(&dev->bus_node);
+	list_del_init(&dev->name_node);
 	pcl__set_state(dev, DEV_STATE_DELETED);
 	mutex_unlock(&bus->lock);
 	device_unlock(dev);
@@ -198,17 +211,32 @@ void put_device(struct device *dev)
 	kref_put(&dev->kref, device_release);
 }
 
+struct device *pcl__bus_lookup_locked(struct bus_type *bus, const char *name)
+{
+	struct list_head *head, *pos;
+	struct device *dev;
+
+	if (!bus->by_name) {		/* no table (out of memory): walk */
+		list_for_each_entry(dev, &bus->devices, bus_node)
+			if (!strcmp(dev_name(dev), name))
+				return dev;
+		return NULL;
+	}
+	head = &bus->by_name[name_hash(name)];
+	for (pos = head->next; pos != head; pos = pos->next) {
+		dev = container_of(pos, struct device, name_node);
+		if (!strcmp(dev_name(dev), name))
+			return dev;
+	}
+	return NULL;
+}
+
 struct device *bus_find_device_by_name(struct bus_type *bus, const char *name)
 {
-	struct device *dev, *found = NULL;
+	struct device *found;
 
 	mutex_lock(&bus->lock);
-	list_for_each_entry(dev, &bus->devices, bus_node) {
-		if (strcmp(dev_name(dev), name) == 0) {
-			found = get_device(dev);
-			break;
-		}
-	}
+	found = get_device(pcl__bus_lookup_locked(bus, name));
 	mutex_unlock(&bus->lock);
 	return found;
 }

@@ -21,6 +21,10 @@ bool pcl__driver_probes_done(struct device_driver *drv);
 /* devres.c */
 /* Release every devres of @dev, newest first.  Return: how many. */
 int pcl__devres_release_all(struct device *dev);
+
+/* core.c: the bus's name hash */
+#define PCL_BUS_NAME_BUCKETS	4096
+struct device *pcl__bus_lookup_locked(struct bus_type *bus, const char *name);
 /* Add without the state checks: test hook for the "resources present
  * before probing" refusal, which the checks make unreachable otherwise. */
 void pcl__devres_add_unchecked(struct device *dev, void *res);

@@ -584,9 +584,10 @@ uint64_t pcl_emu_mmio_read(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	return v;
 }
 
-/* Under fn->lock: does a write at @bar+@off touch the MSI-X table? */
+/* Under fn->lock: does a write at @bar+@off touch the MSI-X table?  If
+ * so, *@first is the first entry it touches. */
 static bool hits_msix_table(struct pcl_emu_fn *fn, int bar, uint64_t off,
-			    unsigned int size)
+			    unsigned int size, unsigned int *first)
 {
 	uint32_t table, nvec;
 	uint64_t start;
@@ -597,15 +598,19 @@ static bool hits_msix_table(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	nvec = (get_le(fn->cfg, fn->msix_cap + PCI_MSIX_FLAGS, 2) &
 		PCI_MSIX_FLAGS_QSIZE) + 1u;
 	start = table & ~(uint32_t)PCI_MSIX_BIR_MASK;
-	return (int)(table & PCI_MSIX_BIR_MASK) == bar &&
-	       overlaps((unsigned int)off, size, (unsigned int)start,
-			nvec * PCI_MSIX_ENTRY_SIZE);
+	if ((int)(table & PCI_MSIX_BIR_MASK) != bar ||
+	    !overlaps((unsigned int)off, size, (unsigned int)start,
+		      nvec * PCI_MSIX_ENTRY_SIZE))
+		return false;
+	*first = off > start ? (unsigned int)((off - start) / PCI_MSIX_ENTRY_SIZE) : 0;
+	return true;
 }
 
 void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 			unsigned int size, uint64_t val)
 {
 	bool decodes, hooked, table;
+	unsigned int first = 0;
 
 	if (!mmio_ok(fn, bar, off, size) || atomic_load(&fn->removed))
 		return;
@@ -613,7 +618,7 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 		 (!fn->ops->mmio_claim || fn->ops->mmio_claim(fn, bar, off));
 	pthread_mutex_lock(&fn->lock);
 	decodes = bar_decodes(fn, bar);
-	table = decodes && hits_msix_table(fn, bar, off, size);
+	table = decodes && hits_msix_table(fn, bar, off, size, &first);
 	if (decodes && !hooked && off + size <= EMU_BAR_STORE) {
 		uint8_t *mem = pcl__emu_bar_store(fn, bar);
 
@@ -623,8 +628,8 @@ void pcl_emu_mmio_write(struct pcl_emu_fn *fn, int bar, uint64_t off,
 	pthread_mutex_unlock(&fn->lock);
 	if (decodes && hooked)
 		fn->ops->mmio_write(fn, bar, off, size, val);
-	if (table)		/* an entry may have been unmasked */
-		pcl__emu_irq_unmasked(fn);
+	if (table)		/* the entry (or two) may have been unmasked */
+		pcl__emu_irq_unmasked_range(fn, first, 2);
 }
 
 unsigned int pcl_emu_find_cap(struct pcl_emu_fn *fn, uint8_t id)

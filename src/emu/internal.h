@@ -69,6 +69,10 @@ void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn);
 
 /* irq.c: a write touched MSI/MSI-X masking; fire what became unmasked. */
 void pcl__emu_irq_unmasked(struct pcl_emu_fn *fn);
+/* Only MSI-X entries [@first, @first + @count) (and MSI) are looked at:
+ * a table write touches one or two entries, not all 2048. */
+void pcl__emu_irq_unmasked_range(struct pcl_emu_fn *fn, unsigned int first,
+				 unsigned int count);
 
 /* vmd.c */
 struct pcl_emu_fn *pcl__emu_vmd_new(void);

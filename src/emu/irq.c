@@ -194,6 +194,12 @@ int pcl_emu_raise(struct pcl_emu_fn *fn, unsigned int vector)
 
 void pcl__emu_irq_unmasked(struct pcl_emu_fn *fn)
 {
+	pcl__emu_irq_unmasked_range(fn, 0, ~0u);
+}
+
+void pcl__emu_irq_unmasked_range(struct pcl_emu_fn *fn, unsigned int first,
+				 unsigned int count)
+{
 	struct pcl_emu_irq_sink sink;
 	struct out_msg out[64];
 	unsigned int n = 0;
@@ -207,8 +213,11 @@ void pcl__emu_irq_unmasked(struct pcl_emu_fn *fn)
 	if (fn->msix_cap) {
 		uint16_t flags = (uint16_t)rd(fn, fn->msix_cap + PCI_MSIX_FLAGS, 2);
 		unsigned int nvec = (flags & PCI_MSIX_FLAGS_QSIZE) + 1u;
+		unsigned int end = count > nvec ? nvec : first + count;
 
-		for (unsigned int v = 0; v < nvec && n < ARRAY_SIZE(out) &&
+		if (end > nvec)
+			end = nvec;
+		for (unsigned int v = first; v < end && n < ARRAY_SIZE(out) &&
 		     (flags & PCI_MSIX_FLAGS_ENABLE); v++) {
 			uint8_t *pba, bit;
 

@@ -13,7 +13,9 @@
  * Copyright (C) 2026 The pcilab authors
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <pcilab/sync.h>
 
 /*
@@ -69,6 +71,10 @@ static void grace_period(void)
 		  atomic_load(&grace_periods));
 }
 
+/* Grace periods this thread waited for: its synchronize_rcu() calls and
+ * the callback batches its rcu_barrier() calls waited on. */
+static __thread unsigned long gp_waited;
+
 void __synchronize_rcu(const char *file, int line)
 {
 	__might_sleep(file, line);
@@ -78,11 +84,17 @@ void __synchronize_rcu(const char *file, int line)
 		return;
 	}
 	grace_period();
+	gp_waited++;
 }
 
 unsigned long pcl_rcu_grace_periods(void)
 {
 	return atomic_load(&grace_periods);
+}
+
+unsigned long pcl_rcu_grace_periods_waited(void)
+{
+	return gp_waited;
 }
 
 /* ---- callbacks ---- */
@@ -96,7 +108,18 @@ static pthread_cond_t cb_more = PTHREAD_COND_INITIALIZER;	/* work queued */
 static pthread_cond_t cb_done = PTHREAD_COND_INITIALIZER;	/* batch ran */
 static struct rcu_head *cb_head, **cb_tail = &cb_head;
 static unsigned long cb_queued, cb_completed;
+static unsigned long cb_batches;	/* grace periods the thread ran */
+static unsigned int cb_barriers;	/* rcu_barrier() callers waiting */
 static bool cb_thread_started;
+
+/*
+ * Batching: the callback thread waits this long after the first callback
+ * of a batch, so that the callbacks an unbind or a teardown queues one by
+ * one (a freed IRQ descriptor each) share one grace period, as they do in
+ * the kernel, where a grace period takes milliseconds anyway.  An
+ * rcu_barrier() cuts the wait short.
+ */
+#define CB_BATCH_US	1000
 static pthread_t cb_thread;
 
 static void run_callback(struct rcu_head *h)
@@ -120,6 +143,19 @@ static void *cb_main(void *arg)
 		pthread_mutex_lock(&cb_lock);
 		while (!cb_head)
 			pthread_cond_wait(&cb_more, &cb_lock);
+		if (!cb_barriers) {
+			struct timespec dl;
+
+			clock_gettime(CLOCK_REALTIME, &dl);
+			dl.tv_nsec += CB_BATCH_US * 1000L;
+			if (dl.tv_nsec >= 1000000000L) {
+				dl.tv_sec++;
+				dl.tv_nsec -= 1000000000L;
+			}
+			while (!cb_barriers &&
+			       pthread_cond_timedwait(&cb_more, &cb_lock, &dl) != ETIMEDOUT)
+				;
+		}
 		batch = cb_head;
 		cb_head = NULL;
 		cb_tail = &cb_head;
@@ -139,6 +175,7 @@ static void *cb_main(void *arg)
 
 		pthread_mutex_lock(&cb_lock);
 		cb_completed += n;
+		cb_batches++;
 		pthread_cond_broadcast(&cb_done);
 		pthread_mutex_unlock(&cb_lock);
 	}
@@ -187,11 +224,20 @@ void __rcu_barrier(const char *file, int line)
 {
 	unsigned long target;
 
+	unsigned long b0;
+
 	__might_sleep(file, line);
 	pthread_mutex_lock(&cb_lock);
 	target = cb_queued;
-	while (cb_completed < target)
-		pthread_cond_wait(&cb_done, &cb_lock);
+	b0 = cb_batches;
+	if (cb_completed < target) {
+		cb_barriers++;
+		pthread_cond_signal(&cb_more);	/* no more batching: go */
+		while (cb_completed < target)
+			pthread_cond_wait(&cb_done, &cb_lock);
+		cb_barriers--;
+	}
+	gp_waited += cb_batches - b0;
 	pthread_mutex_unlock(&cb_lock);
 }
 
