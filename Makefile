@@ -121,7 +121,8 @@ clang:
 # ---- benchmarks (docs/performance.md) ----
 # A normal optimised build (no sanitizer); the table, the goals, plots
 # in build/bench/ when gnuplot is installed.
-bench: deps-build
+bench:
+	@scripts/install-deps.sh bench
 	@$(MAKE) -s --no-print-directory all
 	@build/pcilab bench --plot build/bench $(BENCH)
 

@@ -3,16 +3,18 @@
 #
 # Install the Debian 12 packages pcilab needs to build and test.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
-# Usage: scripts/install-deps.sh [build|test|all]   (default: all)
+# Usage: scripts/install-deps.sh [build|test|bench|all]   (default: all)
 set -eu
 
 BUILD_PKGS="gcc make pkg-config liburcu-dev libdw-dev pciutils"
 TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev"
+BENCH_PKGS="gnuplot-nox"	# the plots of make bench
 
 case "${1:-all}" in
 build)	want="$BUILD_PKGS" ;;
 test|all) want="$BUILD_PKGS $TEST_PKGS" ;;
-*)	echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+bench)	want="$BUILD_PKGS $BENCH_PKGS" ;;
+*)	echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
 esac
 
 missing=""

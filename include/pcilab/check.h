@@ -68,11 +68,27 @@ struct pcl_context {
 	int in_report;		/* guards against reports from reports     */
 };
 
+/*
+ * Thread-local storage with the initial-exec model: a plain %fs-relative
+ * load, not a __tls_get_addr() call - pcl_ctx() is on every lock, every
+ * interrupt and every allocation.  (A program dlopen()ing libpcilab.so
+ * late needs the static TLS space for it; linking it normally is fine.)
+ */
+#define PCL_TLS	__thread __attribute__((tls_model("initial-exec")))
+extern PCL_TLS struct pcl_context pcl__tls_ctx;
+extern PCL_TLS bool pcl__tls_ctx_ready;
+struct pcl_context *pcl__ctx_init(void);
+
 /**
  * pcl_ctx() - the calling thread's context.
  * Context: any.  Return: never NULL.
  */
-struct pcl_context *pcl_ctx(void);
+static inline struct pcl_context *pcl_ctx(void)
+{
+	if (__builtin_expect(pcl__tls_ctx_ready, 1))
+		return &pcl__tls_ctx;
+	return pcl__ctx_init();
+}
 
 /** pcl_ctx_set_comm() - name the calling task (shown in reports). */
 void pcl_ctx_set_comm(const char *comm);

@@ -155,6 +155,7 @@ struct pci_dev {
 	struct pcl_emu_fn *hw;		/* the emulated function (a reference):
 					 * valid as long as this struct */
 	bool no_msi;			/* quirk: never use MSI/MSI-X */
+	unsigned int live_iomaps;	/* under the iomap lock */
 	bool pm_by_driver;		/* the last D-state change was made
 					 * from the bound driver's code */
 	_Atomic bool disconnected;	/* the hardware is gone: config

@@ -12,20 +12,18 @@
 #include <sys/syscall.h>
 #include <pcilab/check.h>
 
-static __thread struct pcl_context tls_ctx;
-static __thread bool tls_ctx_ready;
+PCL_TLS struct pcl_context pcl__tls_ctx;
+PCL_TLS bool pcl__tls_ctx_ready;
 
-struct pcl_context *pcl_ctx(void)
+struct pcl_context *pcl__ctx_init(void)
 {
-	struct pcl_context *c = &tls_ctx;
+	struct pcl_context *c = &pcl__tls_ctx;
 
-	if (unlikely(!tls_ctx_ready)) {
-		c->cpu = -1;
-		c->tid = (int)syscall(SYS_gettid);
-		if (!c->comm[0])
-			strcpy(c->comm, "pcilab");
-		tls_ctx_ready = true;
-	}
+	c->cpu = -1;
+	c->tid = (int)syscall(SYS_gettid);
+	if (!c->comm[0])
+		strcpy(c->comm, "pcilab");
+	pcl__tls_ctx_ready = true;
 	return c;
 }
 

@@ -224,6 +224,7 @@ void __iomem *pci_iomap(struct pci_dev *dev, int bar, unsigned long maxlen)
 	m->hw = dev->hw;
 	m->bar = bar;
 	m->live = true;
+	dev->live_iomaps++;
 	snprintf(m->devname, sizeof(m->devname), "%s", pci_name(dev));
 	snprintf(m->drvname, sizeof(m->drvname), "%s",
 		 dev->dev.driver ? dev->dev.driver->name : "-");
@@ -240,6 +241,8 @@ static struct pci_dev *kill_locked(struct iomap *m, const char *why)
 	struct pci_dev *dev = m->dev;
 
 	m->live = false;
+	if (dev)
+		dev->live_iomaps--;
 	m->dev = NULL;
 	m->why = why;
 	return dev;
@@ -329,7 +332,9 @@ void pcl__iomap_leftovers(struct pci_dev *dev,
 	char what[96];
 
 	pthread_rwlock_rdlock(&iomap_lock);
-	for (size_t i = 0; i < nmaps; i++) {
+	/* The table keeps dead mappings (to name a stale access): look at
+	 * it only if this device has live ones. */
+	for (size_t i = 0; dev->live_iomaps && i < nmaps; i++) {
 		if (!maps[i]->live || maps[i]->dev != dev)
 			continue;
 		snprintf(what, sizeof(what), "BAR%d still mapped", maps[i]->bar);
@@ -353,7 +358,7 @@ void pcl__iomap_revoke_all(struct pci_dev *dev)
 		struct pci_dev *put = NULL;
 
 		pthread_rwlock_wrlock(&iomap_lock);
-		for (size_t i = 0; i < nmaps && !put; i++)
+		for (size_t i = 0; dev->live_iomaps && i < nmaps && !put; i++)
 			if (maps[i]->live && maps[i]->dev == dev)
 				put = kill_locked(maps[i], "unbind (leaked by its driver)");
 		pthread_rwlock_unlock(&iomap_lock);

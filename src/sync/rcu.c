@@ -208,10 +208,13 @@ void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
 		}
 		return;
 	}
+	/* Wake the thread only if it is idle: while it gathers a batch, more
+	 * callbacks just join it (no wake-up per callback). */
+	if (!cb_head)
+		pthread_cond_signal(&cb_more);
 	*cb_tail = head;
 	cb_tail = &head->next;
 	cb_queued++;
-	pthread_cond_signal(&cb_more);
 	pthread_mutex_unlock(&cb_lock);
 }
 
