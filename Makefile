@@ -124,7 +124,7 @@ clang:
 bench:
 	@scripts/install-deps.sh bench
 	@$(MAKE) -s --no-print-directory all
-	@build/pcilab bench --plot build/bench $(BENCH)
+	@build/pcilab bench --plot build/bench-plots $(BENCH)
 
 # ---- fuzzing ----
 FUZZ_TARGETS := scenario dump ops

@@ -424,6 +424,12 @@ struct pci_host_bridge *pcl_pci_host_new(const char *name,
 					 enum pcl_host_kind kind, int domain);
 struct pci_host_bridge *pcl_pci_host_find(const char *name);
 /**
+ * pcl_pci_set_conf1_window() - whether a CONF1 access yields the CPU
+ * between its address and data steps (default on: it makes an
+ * unserialised access race visibly; benchmarks turn it off).
+ */
+void pcl_pci_set_conf1_window(bool on);
+/**
  * pcl_pci_plug() - put emulated function @fn in slot @devfn of the
  * emulated bus @on (NULL: the root bus of @host).  If @fn is a type 1
  * bridge, it gets an emulated secondary bus: pcl_pci_child_bus().
