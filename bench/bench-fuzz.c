@@ -23,8 +23,11 @@ void bench_fuzz(void)
 		pcl_fuzz_opts_init(&o);
 		o.seed = 100 + r;
 		o.ops = bench_opts.quick ? 20000 : 100000;
-		o.out = "/dev/null";
-		pcl_fuzz_run(&o, &res);
+		o.out = "bench-fuzz.scn";
+		o.shrink_runs = 300;
+		if (pcl_fuzz_run(&o, &res) == 1)
+			fprintf(stderr, "pcilab bench: the fuzzer found [%s] %s (%s)\n",
+				res.checker, res.title, res.repro);
 		rates[r] = res.seconds > 0 ? (double)res.ops / res.seconds : 0;
 	}
 	bench_stats(rates, reps, &f);

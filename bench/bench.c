@@ -446,9 +446,17 @@ int pcl_bench_main(int argc, char **argv)
 	}
 	pcl_pci_init();
 	pcl_pci_set_delay_divisor(1000000);	/* reset/D-state waits: not measured */
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
-		if (!any || want[g])
-			groups[g].run();
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		if (any && !want[g])
+			continue;
+		groups[g].run();
+		/* A group leaves nothing behind: the next one (the fuzzer's
+		 * teardown leak check above all) starts from a clean slate. */
+		rcu_barrier();
+		if (pcl_kmem_check_all())
+			fprintf(stderr, "pcilab bench: group %s left allocations behind\n",
+				groups[g].name);
+	}
 	if (json) {
 		print_json(stdout);
 	} else {

@@ -80,7 +80,10 @@ int pci_stop_and_remove_bus_device(struct pci_dev *dev)
 		sub->self = NULL;	/* until a rescan finds a bridge again */
 		mutex_unlock(&pcl__pci_lock);
 	}
+	get_device(&dev->dev);
 	device_unregister(&dev->dev);
+	pcl__pci_msi_removed(dev);	/* vectors set up without a driver */
+	put_device(&dev->dev);
 	return 0;
 }
 

@@ -42,6 +42,7 @@ void pcl__iomap_revoke_all(struct pci_dev *dev);
 
 /* msi.c */
 void pcl__pci_msi_unbind(struct pci_dev *dev);
+void pcl__pci_msi_removed(struct pci_dev *dev);
 /* Where a function's interrupts go: its host's ITS and INTx line. */
 struct pcl_irq_route {
 	struct pci_host_bridge *host;

@@ -380,6 +380,23 @@ int pcl_pci_raise(struct pci_dev *dev, unsigned int nr)
 }
 
 /*
+ * Removal of a device that is not bound (its vectors, if any, were set
+ * up through the core API by no driver): free what is left and remove
+ * its MSI domain, so the controller's per-device state goes with it.
+ */
+void pcl__pci_msi_removed(struct pci_dev *dev)
+{
+	if (dev->irq_type) {
+		for (unsigned int i = 0; dev->irq_type != PCI_IRQ_INTX &&
+		     i < dev->nvec; i++)
+			pcl_irq_free_all_actions((unsigned int)pci_irq_vector(dev, i));
+		pci_free_irq_vectors(dev);
+	}
+	if (dev->dev.msi_data)
+		msi_remove_device_domain(&dev->dev);
+}
+
+/*
  * Unbind: vectors the driver left are reported and freed (handlers left
  * on them first), then the MSI domain goes: msi_teardown, once.
  */

@@ -421,6 +421,7 @@ static void remove_bus_devices(struct pci_bus *bus)
 		list_del_init(&dev->bus_list);
 		get_device(&dev->dev);
 		device_unregister(&dev->dev);
+		pcl__pci_msi_removed(dev);
 		atomic_store(&dev->disconnected, true);
 		put_device(&dev->dev);
 	}
