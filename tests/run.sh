@@ -70,6 +70,7 @@ if [ "$ONLY" != threaded ]; then
 	fuzz_ops=200000
 	[[ $B == *san* ]] && fuzz_ops=50000
 	run_one "$B:fuzz" tests/fuzz.sh "$B/pcilab" "$fuzz_ops"
+	[[ $B == *san* ]] || run_one "$B:bench" tests/bench.sh "$B/pcilab"
 else
 	# The scenarios with more than one thread: interrupts on CPU threads
 	# (cpus N) or userspace tasks (task, start).
