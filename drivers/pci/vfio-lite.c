@@ -9,7 +9,7 @@
  *            count so far) - vfio's eventfd, as a read;
  *   poll()   EPOLLIN when an interrupt came since the last read;
  *   ioctl VFIO_LITE_UNMASK   unmask INTx after servicing the device;
- *   ioctl VFIO_LITE_RESET    reset the function (pci_reset_function():
+ *   ioctl VFIO_LITE_RESET    reset the function (pci_try_reset_function():
  *            user config access is blocked meanwhile).
  * The task reads and writes config space through the user accessors
  * (sysfs "config"), which wait while a reset blocks them.
@@ -162,8 +162,10 @@ static long vfio_lite_ioctl(struct file *file, unsigned int cmd,
 		spin_unlock_irqrestore(&v->irqlock, flags);
 		return 0;
 	case VFIO_LITE_RESET:
+		/* try: our unbind may hold the device lock while the fence
+		 * waits for this very call (vfio-pci does the same) */
 		return v->wrong_reset ? wrong_reset(v->pdev)
-				      : pci_reset_function(v->pdev);
+				      : pci_try_reset_function(v->pdev);
 	}
 	return -ENOTTY;
 }

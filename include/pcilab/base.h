@@ -212,6 +212,8 @@ struct device *pcl_find_device(const char *name);
 
 #define device_lock(dev)	__mutex_lock(&(dev)->mutex, __FILE__, __LINE__)
 #define device_unlock(dev)	mutex_unlock(&(dev)->mutex)
+/** device_trylock() - 1 if taken, 0 if someone holds it. */
+#define device_trylock(dev)	__mutex_trylock(&(dev)->mutex, __FILE__, __LINE__)
 #define device_lock_assert(dev)	lockdep_assert_held(&(dev)->mutex)
 
 /* ------------------------------------------------------------------ */

@@ -34,9 +34,10 @@ struct pcl_fuzz_opts {
 				 * NULL for the built-in one */
 	const char *out;	/* reproducer path; NULL: fuzz-SEED.scn */
 	const char *log;	/* every operation, one line each, or NULL */
-	bool stress;		/* interrupts on 2 CPU threads, config readers
-				 * and interrupt sources in the background:
-				 * not deterministic */
+	bool stress;		/* interrupts on 2 CPU threads, config readers,
+				 * interrupt sources and 2 more threads binding,
+				 * unbinding, raising and reading config space
+				 * on the same machine: not deterministic */
 	bool shrink;		/* shrink a failure (default on) */
 	unsigned int shrink_runs;	/* replays allowed while shrinking */
 	bool progress;		/* a progress line on stderr */
@@ -44,6 +45,7 @@ struct pcl_fuzz_opts {
 
 struct pcl_fuzz_result {
 	unsigned long ops;		/* operations run */
+	unsigned long stress_ops;	/* --stress: the other threads' operations */
 	unsigned long invalid;		/* operations the machine refused
 					 * as input errors (model drift) */
 	double seconds;

@@ -395,11 +395,21 @@ void pci_restore_state(struct pci_dev *dev);
  * The caller blocks config access.  Return: 0, -ENOTTY (not capable). */
 int pcie_flr(struct pci_dev *dev);
 /**
- * pci_reset_function() - save state, block config access, reset, restore,
- * unblock.  Other threads' user accesses wait meanwhile; this thread's
- * do not.  Context: process.  Return: 0 or -ENOTTY.
+ * pci_reset_function() - with the device lock (as Linux's pci_dev_lock()):
+ * save state, block config access, reset, restore, unblock.  Other
+ * threads' user accesses wait meanwhile; this thread's do not.  Holding
+ * the device lock keeps a bind or unbind from running in the middle (the
+ * restore would write back a binding's state after it ended).
+ * Context: process, not holding the device lock (a driver resetting its
+ * own device from a file operation uses pci_try_reset_function(): its
+ * unbind may hold the lock while it waits for that file operation).
+ * Return: 0 or -ENOTTY.
  */
 int pci_reset_function(struct pci_dev *dev);
+/** pci_reset_function_locked() - the caller holds the device lock. */
+int pci_reset_function_locked(struct pci_dev *dev);
+/** pci_try_reset_function() - -EAGAIN if the device lock is busy. */
+int pci_try_reset_function(struct pci_dev *dev);
 /** pci_set_power_state() - D0 or D3hot, with the transition delays
  * modelled and config access blocked meanwhile.  Return: 0, -EIO (no PM),
  * -EINVAL. */

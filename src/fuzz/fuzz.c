@@ -24,6 +24,8 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,6 +569,7 @@ static bool check_failed(struct pcl_scn_session *ss, struct exec *e,
 
 struct runner {
 	const struct pcl_fuzz_opts *o;
+	struct workers *workers;	/* stress mode's other threads */
 	unsigned int prelude;		/* lines that build the machine */
 	struct timespec start;
 	FILE *log;
@@ -605,6 +608,95 @@ static void progress(struct runner *rn, unsigned long ops)
 		ops, t > 0 ? (double)ops / t : 0.0, transitions_seen(rn),
 		TRANSITIONS_TOTAL, rn->r->failed ? "FAILURE" : "no report");
 	fflush(stderr);
+}
+
+/*
+ * Stress mode's operation threads: while the main thread runs the
+ * generated sequence, these bind, unbind, raise interrupts and read
+ * config space on random devices of the same machine, through the core
+ * API, each holding a reference on the device it picked for the
+ * duration of one operation.  What they find is reported through the
+ * same session (the report hook takes reports from any thread).
+ */
+#define WORKERS	2
+
+struct workers {
+	pthread_t thread[WORKERS];
+	uint64_t seed[WORKERS];
+	const struct world *w;
+	unsigned int n;
+	_Atomic bool stop;
+	_Atomic unsigned long ops;
+};
+
+struct worker_arg {
+	struct workers *ws;
+	unsigned int idx;
+};
+
+static struct worker_arg worker_args[WORKERS];
+
+static void *worker_main(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct workers *ws = wa->ws;
+	uint64_t *seed = &ws->seed[wa->idx];
+
+	pcl_ctx_set_comm(wa->idx ? "fuzz-w1" : "fuzz-w0");
+	while (!atomic_load(&ws->stop)) {
+		const struct slot *sl = &ws->w->slot[rnd(seed) % ws->w->nslots];
+		struct pci_dev *pdev = pcl_pci_find_dev(sl->name);
+		uint32_t v;
+
+		if (!pdev) {
+			sched_yield();
+			continue;
+		}
+		switch (rnd(seed) % 6) {
+		case 0:
+			device_attach(&pdev->dev);
+			break;
+		case 1:
+			device_release_driver(&pdev->dev);
+			break;
+		case 2:
+		case 3:
+			pcl_pci_raise(pdev, (unsigned int)(rnd(seed) % 4));
+			break;
+		default:
+			pci_user_read_config_dword(pdev, PCI_VENDOR_ID, &v);
+			break;
+		}
+		put_device(&pdev->dev);
+		atomic_fetch_add(&ws->ops, 1);
+	}
+	return NULL;
+}
+
+static struct workers *workers_start(const struct world *w, uint64_t seed)
+{
+	struct workers *ws = calloc(1, sizeof(*ws));
+
+	if (!ws)
+		return NULL;
+	ws->w = w;
+	for (unsigned int i = 0; i < WORKERS; i++) {
+		ws->seed[i] = seed + 0x1000 * (i + 1);
+		worker_args[i].ws = ws;
+		worker_args[i].idx = i;
+		if (pthread_create(&ws->thread[i], NULL, worker_main, &worker_args[i]))
+			break;
+		ws->n++;
+	}
+	return ws;
+}
+
+static void workers_stop(struct workers *ws)
+{
+	if (!ws || atomic_exchange(&ws->stop, true))
+		return;
+	for (unsigned int i = 0; i < ws->n; i++)
+		pthread_join(ws->thread[i], NULL);
 }
 
 static int step(struct pcl_scn_session *ss, const char *line, struct exec *e,
@@ -673,6 +765,8 @@ static void exec_prog(struct runner *rn, struct prog *p, struct exec *e,
 			progress(rn, e->ran);
 	}
 	/* The end of the run: teardown and its leak checks, as a step. */
+	if (gen_w)
+		workers_stop(rn->workers);
 	if (!e->failed) {
 		pcl_scn_session_step(ss, "teardown", &ret);
 		check_failed(ss, e, p->n, rn->o->stress);
@@ -990,7 +1084,14 @@ int pcl_fuzz_run(const struct pcl_fuzz_opts *o, struct pcl_fuzz_result *r)
 		prog_add_text(&p, pre.op[i].text, pre.op[i].n);
 	rn.prelude = pre.n;
 	e.ran = 0;
+	if (o->stress)
+		rn.workers = workers_start(&w, seed);
 	exec_prog(&rn, &p, &e, &w, &seed);
+	workers_stop(rn.workers);
+	if (rn.workers)
+		r->stress_ops = atomic_load(&rn.workers->ops);
+	free(rn.workers);
+	rn.workers = NULL;
 	r->seconds = elapsed(&rn.start);
 	r->ops = e.ran > pre.n ? e.ran - pre.n : 0;
 	r->invalid = e.invalid;
@@ -1012,7 +1113,9 @@ int pcl_fuzz_run(const struct pcl_fuzz_opts *o, struct pcl_fuzz_result *r)
 		/* Nothing after the failing operation matters. */
 		while (e.fail_at + 1 < p.n)
 			free(p.op[--p.n].text);
-		if (o->shrink) {
+		/* A stress failure depends on timing: a replay of one thread's
+		 * operations proves nothing; the sequence is written as run. */
+		if (o->shrink && !o->stress) {
 			shrink_ops(&sh, &p);
 			split_lines(&p);
 			shrink_ops(&sh, &p);
@@ -1057,6 +1160,9 @@ void pcl_fuzz_print(FILE *f, const struct pcl_fuzz_opts *o,
 	fprintf(f, "fuzz: seed %llu: %lu operations in %.2f s (%.0f/s), %lu refused, lifecycle transitions %u/%u\n",
 		(unsigned long long)o->seed, r->ops, r->seconds, rate, r->invalid,
 		r->transitions_seen, r->transitions_total);
+	if (o->stress)
+		fprintf(f, "fuzz: stress: %lu more operations from %d other threads\n",
+			r->stress_ops, WORKERS);
 	if (!r->failed) {
 		fprintf(f, "fuzz: no checker report\n");
 		return;

@@ -213,6 +213,30 @@ int pci_reset_function(struct pci_dev *dev)
 	int ret;
 
 	might_sleep();
+	device_lock(&dev->dev);
+	ret = pci_reset_function_locked(dev);
+	device_unlock(&dev->dev);
+	return ret;
+}
+
+int pci_try_reset_function(struct pci_dev *dev)
+{
+	int ret;
+
+	might_sleep();
+	if (!device_trylock(&dev->dev))
+		return -EAGAIN;
+	ret = pci_reset_function_locked(dev);
+	device_unlock(&dev->dev);
+	return ret;
+}
+
+int pci_reset_function_locked(struct pci_dev *dev)
+{
+	int ret;
+
+	might_sleep();
+	device_lock_assert(&dev->dev);
 	pci_cfg_access_lock(dev);
 	pci_save_state(dev);
 	ret = pcie_flr(dev);

@@ -26,7 +26,8 @@
 #include "internal.h"
 
 struct pcl_residue {
-	bool valid;
+	bool armed;		/* a snapshot waits for its check */
+	bool valid;		/* the snapshot's registers are real */
 	uint16_t command;
 	uint16_t msi_flags;
 	uint16_t msix_flags;
@@ -47,6 +48,18 @@ static void read_state(struct pci_dev *dev, struct pcl_residue *r)
 		pci_read_config_word(dev, dev->pm_cap + PCI_PM_CTRL, &r->pmcsr);
 }
 
+/* Is the hardware there?  Asked after reading the registers: removal
+ * is for good, so if it is there now, every read before was real. */
+static bool present(struct pci_dev *dev)
+{
+	uint16_t vendor;
+
+	if (pci_dev_is_disconnected(dev))
+		return false;
+	pci_read_config_word(dev, PCI_VENDOR_ID, &vendor);
+	return vendor != 0xffff;
+}
+
 int pcl__residue_snapshot(struct pci_dev *dev)
 {
 	/* Core bookkeeping, not the binding's: host memory. */
@@ -56,7 +69,10 @@ int pcl__residue_snapshot(struct pci_dev *dev)
 			return -ENOMEM;
 	}
 	read_state(dev, dev->residue);
-	dev->residue->valid = true;
+	/* A device whose hardware vanished (now, or while we read: reads
+	 * go all ones and stay so) has no state to compare with. */
+	dev->residue->valid = present(dev);
+	dev->residue->armed = true;
 	return 0;
 }
 
@@ -104,15 +120,19 @@ void pcl__residue_check(struct pci_dev *dev)
 {
 	struct pcl_residue *b = dev->residue, now;
 	char what[128];
-	uint16_t vendor;
+	bool regs;
 	int cnt;
 
-	if (!b || !b->valid)
+	if (!b || !b->armed)
 		return;
+	b->armed = false;
+	regs = b->valid;
 	b->valid = false;
-	pci_read_config_word(dev, PCI_VENDOR_ID, &vendor);
-	if (vendor != 0xffff) {		/* registers only if still present */
+	if (regs) {
 		read_state(dev, &now);
+		regs = present(dev);	/* registers only if still present */
+	}
+	if (regs) {
 		for (size_t i = 0; i < ARRAY_SIZE(watched); i++) {
 			const struct watched_bit *w = &watched[i];
 

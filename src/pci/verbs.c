@@ -364,7 +364,12 @@ static int verb_power(struct pcl_scn *s, int argc, const struct pcl_scn_arg *arg
 		put_device(&pdev->dev);
 		return pcl_scn_input_error(s, &argv[1], "state is d0 or d3hot");
 	}
+	/* As sysfs does: under the device lock, so that no bind or unbind
+	 * runs in the middle (the residue checker and probe's power-up
+	 * look at the state the binding left). */
+	device_lock(&pdev->dev);
 	ret = pci_set_power_state(pdev, st);
+	device_unlock(&pdev->dev);
 	put_device(&pdev->dev);
 	return ret;
 }
