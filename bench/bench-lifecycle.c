@@ -17,7 +17,7 @@
 #include <pcilab/pci.h>
 #include "bench.h"
 
-static void die(const char *what)
+static void __attribute__((noreturn)) die(const char *what)
 {
 	fprintf(stderr, "pcilab bench: %s\n", what);
 	exit(1);

@@ -104,11 +104,17 @@ int cdev_add(struct cdev *cdev, struct device *dev)
 	return publish(cdev, dev, false);
 }
 
-static void unpublish(struct cdev *cdev)
+/* Return: false if @cdev was not published.  The links are the
+ * registry's: read and written under its lock only. */
+static bool unpublish(struct cdev *cdev)
 {
+	bool was;
+
 	pthread_mutex_lock(&registry_lock);
+	was = !list_empty(&cdev->node);
 	list_del_init(&cdev->node);
 	pthread_mutex_unlock(&registry_lock);
+	return was;
 }
 
 /* The subject of reports from a file operation: the bound device. */
@@ -246,10 +252,9 @@ void cdev_device_del(struct cdev *cdev, struct device *dev)
 	unsigned int kicked = 0, released = 0;
 
 	might_sleep();
-	if (PCL_WARN_ON(!cdev->fenced || list_empty(&cdev->node), NULL,
+	if (PCL_WARN_ON(!cdev->fenced || !unpublish(cdev), NULL,
 			"cdev_device_del() of a node that is not published by cdev_device_add()"))
 		return;
-	unpublish(cdev);
 	pthread_mutex_lock(&cdev->lock);
 	cdev->dead = true;
 	list_for_each_entry(call, &cdev->active, node) {
@@ -278,9 +283,8 @@ void cdev_device_del(struct cdev *cdev, struct device *dev)
 void cdev_del(struct cdev *cdev)
 {
 	might_sleep();
-	if (list_empty(&cdev->node))
+	if (!unpublish(cdev))
 		return;
-	unpublish(cdev);
 	pthread_mutex_lock(&cdev->lock);
 	cdev->dead = true;
 	pthread_mutex_unlock(&cdev->lock);
