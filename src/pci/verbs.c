@@ -389,6 +389,20 @@ static int verb_yank(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	return 0;
 }
 
+/* pci-delays real|fast: PCI's settle times (FLR 100 ms, D3hot 10 ms) as
+ * the spec gives them, or divided by 100 (the default) */
+static int verb_pci_delays(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	if (!strcmp(argv[0].word, "real"))
+		pcl_pci_set_delay_divisor(1);
+	else if (!strcmp(argv[0].word, "fast"))
+		pcl_pci_set_delay_divisor(100);
+	else
+		return pcl_scn_input_error(s, &argv[0], "pci-delays is real or fast, not '%s'",
+					   argv[0].word);
+	return 0;
+}
+
 /* no-msi DEV|all [off]: a no_msi quirk, or pci=nomsi */
 static int verb_no_msi(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
@@ -617,6 +631,7 @@ static void pci_teardown(struct pcl_scn *s)
 {
 	pcl_pci_remove_all();
 	pcl_pci_msi_allow();
+	pcl_pci_set_delay_divisor(100);
 }
 
 static const struct pcl_scn_verb pci_verbs[] = {
@@ -631,6 +646,7 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "reset", "DEV", "pci_reset_function(): FLR with config access blocked", 1, 1, verb_reset },
 	{ "power", "DEV d0|d3hot", "pci_set_power_state()", 2, 2, verb_power },
 	{ "yank", "DEV", "the hardware vanishes, the core is not told (reads all ones, writes dropped)", 1, 1, verb_yank },
+	{ "pci-delays", "real|fast", "PCI settle times as the spec gives them (FLR 100 ms), or divided by 100 (the default)", 1, 1, verb_pci_delays },
 	{ "no-msi", "DEV|all [off]", "a device quirk (or pci=nomsi): pci_alloc_irq_vectors() never uses MSI/MSI-X; 'off' undoes it", 1, 2, verb_no_msi },
 	{ "firmware", "DEV EVENT", "the device's firmware acts (switchtec: complete | fail the command in progress)", 2, 2, verb_firmware },
 	{ "hot-remove", "DEV", "orderly removal: devices behind first, driver remove(), device deleted; the hardware stays", 1, 1, verb_hot_remove },
