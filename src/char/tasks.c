@@ -67,6 +67,7 @@ struct utask {
 	struct file *file;		/* used by the task thread only */
 	_Atomic bool stop_loop;
 	unsigned long reads, ones, absent, torn;
+	_Atomic unsigned long progress;	/* loop iterations, for expect-progress */
 	uint32_t torn_val, ref_val;
 	struct list_head node;
 };
@@ -92,6 +93,7 @@ static long do_cfg_loop(struct utask *t, const struct task_op *op)
 		ret = pci_user_read_config_dword(pdev, (int)op->num, &v);
 		put_device(&pdev->dev);
 		t->reads++;
+		atomic_fetch_add(&t->progress, 1);
 		if (ret || v == ~0u) {
 			t->ones++;	/* gone or going: all ones is right */
 		} else if (!have_ref) {
@@ -116,6 +118,7 @@ static long do_raise_loop(struct utask *t, const struct task_op *op)
 		if (!pdev) {
 			t->absent++;
 		} else {
+			atomic_fetch_add(&t->progress, 1);
 			if (pcl_pci_raise(pdev, (unsigned int)op->num) == 0)
 				t->reads++;
 			else
@@ -375,6 +378,7 @@ static int submit(struct pcl_scn *s, struct utask *t, const struct task_op *op,
 	t->op = *op;
 	t->state = T_QUEUED;
 	t->reads = t->ones = t->absent = t->torn = 0;
+	atomic_store(&t->progress, 0);
 	atomic_store(&t->stop_loop, false);
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->m);
@@ -544,6 +548,30 @@ static int verb_expect_blocked(struct pcl_scn *s, int argc,
 	}
 }
 
+/* expect-progress T N: T's loop made N operations (waits up to 2 s) */
+static int verb_expect_progress(struct pcl_scn *s, int argc,
+				const struct pcl_scn_arg *argv)
+{
+	struct utask *t = task_started(s, &argv[0]);
+	unsigned long want;
+
+	if (!t || pcl_scn_arg_uint(s, &argv[1], ~0UL >> 1, &want))
+		return -EINVAL;
+	if (t->op.kind != OP_CFG_LOOP && t->op.kind != OP_RAISE_LOOP)
+		return pcl_scn_input_error(s, &argv[0], "task %s runs '%s', not a loop",
+					   t->name, t->op.name);
+	for (int ms = 0; ms < BLOCK_WAIT_MS; ms++) {
+		if (atomic_load(&t->progress) >= want) {
+			pcl_scn_pass(s);
+			return 0;
+		}
+		usleep(1000);
+	}
+	pcl_scn_fail(s, "task %s: %lu operations of its loop after %d ms, expected %lu",
+		     t->name, (unsigned long)atomic_load(&t->progress), BLOCK_WAIT_MS, want);
+	return 0;
+}
+
 /* signal T */
 static int verb_signal(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
@@ -703,6 +731,7 @@ static const struct pcl_scn_verb task_verbs[] = {
 	  "task T starts a system call (or a config-read / interrupt loop) without waiting", 2, 5, verb_start },
 	{ "wait", "T [timeout=MS]", "wait for T's system call; '=> ERR' checks its error", 1, 2, verb_wait },
 	{ "expect-blocked", "T", "T's system call is asleep in the kernel", 1, 1, verb_expect_blocked },
+	{ "expect-progress", "T N", "T's loop has made N operations (waits up to 2 s)", 2, 2, verb_expect_progress },
 	{ "signal", "T", "send T a signal: its interruptible sleep returns -ERESTARTSYS", 1, 1, verb_signal },
 	{ "expect-result", "T VALUE|EVENTS", "T's last result (a number, or poll events like hup|err)", 2, 2, verb_expect_result },
 	{ "expect-data", "T \"TEXT\"", "what T's last read returned", 2, 2, verb_expect_data },
