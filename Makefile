@@ -13,6 +13,7 @@
 #   make fuzz-smoke      each libFuzzer target for FUZZ_TIME seconds
 #   make stress          pcilab fuzz --stress under TSan and ASan, STRESS_TIME s
 #   make bench           the benchmarks (BENCH="irq cfg ..." to choose)
+#   make install         PREFIX (/usr/local) and DESTDIR; make uninstall
 
 SAN	?=
 CC	?= cc
@@ -44,6 +45,12 @@ LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lurcu-memb -lurcu
 LDFLAGS	+= $(SANFLAGS)
 
 SOVER	:= 0
+VERSION	:= 0.1.0
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+LIBDIR	?= $(PREFIX)/lib
+INCDIR	?= $(PREFIX)/include
+MANDIR	?= $(PREFIX)/share/man
 LIB_SRCS := $(wildcard src/check/*.c src/sync/*.c src/emu/*.c src/scenario/*.c src/base/*.c src/irq/*.c src/pci/*.c src/char/*.c src/fuzz/*.c)
 DRV_SRCS := $(wildcard drivers/*.c drivers/*/*.c)
 TOOL_SRCS := $(wildcard tools/*.c bench/*.c)
@@ -56,7 +63,7 @@ TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/%.o)
 HELPER_OBJS := $(TEST_HELPERS:%.c=$(B)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all lib tests check test tsan demo clean deps deps-build clang fuzz fuzz-smoke stress bench
+.PHONY: all lib tests check test tsan demo clean deps deps-build clang fuzz fuzz-smoke stress bench install uninstall
 
 all: $(B)/libpcilab.a $(B)/libpcilab.so.$(SOVER) $(B)/pcilab
 
@@ -70,14 +77,22 @@ $(B)/libpcilab.a: $(LIB_OBJS)
 	@echo "  AR      $@"
 	@ar rcs $@ $^
 
-$(B)/libpcilab.so.$(SOVER): $(LIB_OBJS)
+# Only the public API leaves the shared library (scripts/gen-map.sh).
+$(B)/libpcilab.map: $(LIB_OBJS) scripts/gen-map.sh
+	@scripts/gen-map.sh $(LIB_OBJS) > $@
+
+$(B)/libpcilab.so.$(SOVER): $(LIB_OBJS) $(B)/libpcilab.map
 	@echo "  LD      $@"
-	@$(CC) -shared -Wl,-soname,libpcilab.so.$(SOVER) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(CC) -shared -Wl,-soname,libpcilab.so.$(SOVER) \
+		-Wl,--version-script=$(B)/libpcilab.map $(LDFLAGS) -o $@ $(LIB_OBJS) $(LIBS)
 	@ln -sf libpcilab.so.$(SOVER) $(B)/libpcilab.so
 
+# --export-dynamic: driver plugins (pcilab run --driver FILE.so) find the
+# library's symbols in the program that loads them.
 $(B)/pcilab: $(TOOL_OBJS) $(DRV_OBJS) $(B)/libpcilab.a
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(DRV_OBJS) $(B)/libpcilab.a $(LIBS)
+	@$(CC) $(LDFLAGS) -Wl,--export-dynamic -o $@ $(TOOL_OBJS) $(DRV_OBJS) \
+		-Wl,--whole-archive $(B)/libpcilab.a -Wl,--no-whole-archive $(LIBS) -ldl
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(HELPER_OBJS) $(DRV_OBJS) $(B)/libpcilab.a
 	@mkdir -p $(dir $@)
@@ -167,6 +182,38 @@ stress: deps
 	@build-asan/pcilab fuzz --stress --time $(STRESS_TIME) --seed 2 --out build-asan/stress.scn
 
 FORCE:
+
+# ---- installing (make install PREFIX=... DESTDIR=...) ----
+$(B)/pcilab.pc: Makefile
+	@printf '%s\n' "prefix=$(PREFIX)" "libdir=$(LIBDIR)" "includedir=$(INCDIR)" "" \
+		"Name: pcilab" \
+		"Description: the Linux PCI device-lifecycle core in userspace, with checkers" \
+		"Version: $(VERSION)" \
+		"Requires.private: liburcu-memb libdw" \
+		"Cflags: -I\$${includedir}" \
+		"Libs: -L\$${libdir} -lpcilab" \
+		"Libs.private: -lpthread -ldl" > $@
+
+install: all $(B)/pcilab.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCDIR)/pcilab $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(B)/pcilab $(DESTDIR)$(BINDIR)/pcilab
+	install -m 644 $(B)/libpcilab.a $(DESTDIR)$(LIBDIR)/libpcilab.a
+	install -m 755 $(B)/libpcilab.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libpcilab.so.$(VERSION)
+	ln -sf libpcilab.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libpcilab.so.$(SOVER)
+	ln -sf libpcilab.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libpcilab.so
+	install -m 644 include/pcilab/*.h $(DESTDIR)$(INCDIR)/pcilab/
+	install -m 644 $(B)/pcilab.pc $(DESTDIR)$(LIBDIR)/pkgconfig/pcilab.pc
+	install -m 644 man/pcilab.1 $(DESTDIR)$(MANDIR)/man1/pcilab.1
+	install -m 644 man/pcilab-scenario.5 $(DESTDIR)$(MANDIR)/man5/pcilab-scenario.5
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pcilab $(DESTDIR)$(LIBDIR)/libpcilab.a \
+		$(DESTDIR)$(LIBDIR)/libpcilab.so $(DESTDIR)$(LIBDIR)/libpcilab.so.$(SOVER) \
+		$(DESTDIR)$(LIBDIR)/libpcilab.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/pcilab.pc \
+		$(DESTDIR)$(MANDIR)/man1/pcilab.1 $(DESTDIR)$(MANDIR)/man5/pcilab-scenario.5
+	rm -rf $(DESTDIR)$(INCDIR)/pcilab
 
 clean:
 	rm -rf build build-asan build-tsan build-clang build-fuzz

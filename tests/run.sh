@@ -71,6 +71,7 @@ if [ "$ONLY" != threaded ]; then
 	[[ $B == *san* ]] && fuzz_ops=50000
 	run_one "$B:fuzz" tests/fuzz.sh "$B/pcilab" "$fuzz_ops"
 	[[ $B == *san* ]] || run_one "$B:bench" tests/bench.sh "$B/pcilab"
+	[[ $B == build ]] && run_one "$B:install" tests/install.sh
 else
 	# The scenarios with more than one thread: interrupts on CPU threads
 	# (cpus N) or userspace tasks (task, start).

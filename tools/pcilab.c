@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dlfcn.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static void usage(FILE *f)
 "Run Linux-shaped driver lifecycles over emulated hardware, with checkers.\n"
 "\n"
 "commands:\n"
-"  run [--trace] [--quiet] [--fatal] [--test-remove] FILE...\n"
+"  run [--trace] [--quiet] [--fatal] [--test-remove] [--driver FILE.so]... FILE...\n"
 "                 run scenarios; print each one's verdict\n"
 "                 --trace   every lifecycle event, devres operation and report\n"
 "                 --quiet   only the verdict line\n"
@@ -54,11 +55,13 @@ static void usage(FILE *f)
 "                 --test-remove  every successful probe is followed by remove()\n"
 "                           and a second probe, all unbind checks in between\n"
 "                           (DEBUG_TEST_DRIVER_REMOVE)\n"
+"                 --driver  load a driver built outside the tree (docs/drivers.md)\n"
 "  check FILE...  parse scenarios without running them\n"
 "  bench [--json] [--quick] [--plot DIR] [irq|cfg|lifecycle|scale|fuzz...]\n"
 "                 benchmarks: medians, spreads, ratios to in-run baselines\n"
 "  fuzz [--seed N] [--ops N | --time SECONDS] [--drivers LIST] [--machine FILE]\n"
 "       [--out FILE] [--log FILE] [--json] [--stress] [--no-shrink]\n"
+"       [--driver FILE.so]...\n"
 "                 random lifecycles over the sample drivers (and LIST), every\n"
 "                 checker on; the first failure is shrunk and written as a\n"
 "                 scenario (default fuzz-SEED.scn).  Exit 1 if one was found\n"
@@ -114,6 +117,27 @@ static void print_verdict(const char *path, int ret,
 		printf("      %s\n", r->title);
 }
 
+/*
+ * A driver built outside the tree, as a shared object: its module_*_driver()
+ * constructor adds it to the catalogue when it is loaded, so scenarios
+ * modprobe it and the fuzzer takes it with --drivers.  It links nothing:
+ * the library's symbols come from this program (--export-dynamic).
+ */
+static int load_driver_plugin(const char *path)
+{
+	char full[4096];
+	void *h;
+
+	/* dlopen() searches the library path for a bare name: make it a path */
+	snprintf(full, sizeof(full), "%s%s", strchr(path, '/') ? "" : "./", path);
+	h = dlopen(full, RTLD_NOW | RTLD_GLOBAL);
+	if (!h) {
+		fprintf(stderr, "pcilab: cannot load driver %s: %s\n", path, dlerror());
+		return 2;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -121,6 +145,7 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "fatal", no_argument, NULL, 'f' },
 		{ "test-remove", no_argument, NULL, 'r' },
+		{ "driver", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,12 +154,16 @@ static int cmd_run(int argc, char **argv)
 	bool test_remove = false;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "tqfrh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "tqfrD:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.trace = true; break;
 		case 'q': o.quiet = true; break;
 		case 'f': pcl_report_set_fatal(true); break;
 		case 'r': test_remove = true; break;
+		case 'D':
+			if (load_driver_plugin(optarg))
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -287,6 +316,7 @@ static int cmd_fuzz(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "stress", no_argument, NULL, 'S' },
 		{ "no-shrink", no_argument, NULL, 'N' },
+		{ "driver", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -298,7 +328,7 @@ static int cmd_fuzz(int argc, char **argv)
 
 	pcl_fuzz_opts_init(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:n:t:d:m:o:l:jSNh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:t:d:m:o:l:jSND:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			errno = 0;
@@ -326,6 +356,10 @@ static int cmd_fuzz(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'S': o.stress = true; break;
 		case 'N': o.shrink = false; break;
+		case 'D':
+			if (load_driver_plugin(optarg))
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
