@@ -11,7 +11,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -215,4 +218,51 @@ void assert_new_reports(const struct pcl_capture *cap, unsigned int *mark,
 	if (n && needle)
 		assert_contains(cap->r[cap->n - 1].title, needle);
 	*mark = cap->n;
+}
+
+/* ---- watchdog: a deadlock must fail the run, not hang it ---- */
+
+/*
+ * One watchdog at a time.  A test that fails an assertion does not reach
+ * its watchdog_stop(): the teardown stops it then.
+ */
+static struct {
+	atomic_int done;
+	unsigned int ms;
+	const char *what;
+	bool running;
+	pthread_t thread;
+} wd;
+
+static void *watchdog_thread(void *arg)
+{
+	long end = now_ms() + wd.ms;
+
+	while (!atomic_load(&wd.done)) {
+		if (now_ms() > end) {
+			fprintf(stderr, "watchdog: %s did not finish in %u ms (deadlock?)\n",
+				wd.what, wd.ms);
+			abort();
+		}
+		usleep(2000);
+	}
+	return NULL;
+}
+
+void watchdog_start(const char *what, unsigned int ms)
+{
+	atomic_store(&wd.done, 0);
+	wd.ms = ms;
+	wd.what = what;
+	wd.thread = start_thread(watchdog_thread, NULL);
+	wd.running = true;
+}
+
+void watchdog_stop(void)
+{
+	if (!wd.running)
+		return;
+	atomic_store(&wd.done, 1);
+	join_thread(wd.thread);
+	wd.running = false;
 }

@@ -123,4 +123,39 @@ void assert_new_reports(const struct pcl_capture *cap, unsigned int *mark,
 			enum pcl_checker chk, unsigned int n,
 			const char *needle);
 
+/* ---- assertions that print what was expected (cmocka's do not say
+ * which values or why) ---- */
+
+#define check_eq(got, want, ...)					\
+	do {								\
+		long long __g = (long long)(got), __w = (long long)(want); \
+		if (__g != __w) {					\
+			print_error("expected %s == %lld, got %lld: ",	\
+				    #got, __w, __g);			\
+			print_error(__VA_ARGS__);			\
+			print_error("\n");				\
+		}							\
+		assert_int_equal(__g, __w);				\
+	} while (0)
+
+#define check_true(cond, ...)						\
+	do {								\
+		bool __c = (cond);					\
+		if (!__c) {						\
+			print_error("expected %s: ", #cond);		\
+			print_error(__VA_ARGS__);			\
+			print_error("\n");				\
+		}							\
+		assert_true(__c);					\
+	} while (0)
+
+/*
+ * watchdog_start() - abort the binary if watchdog_stop() is not called
+ * within @ms: a deadlocked test fails the run instead of hanging it.
+ * One at a time; a test's teardown calls watchdog_stop() in case an
+ * assertion skipped it.
+ */
+void watchdog_start(const char *what, unsigned int ms);
+void watchdog_stop(void);
+
 #endif /* PCLTEST_H */

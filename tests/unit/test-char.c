@@ -39,31 +39,6 @@
 
 #include "pcltest.h"
 
-/* ---- assertions that say what was expected ---- */
-
-#define check_eq(got, want, ...)					\
-	do {								\
-		long long __g = (long long)(got), __w = (long long)(want); \
-		if (__g != __w) {					\
-			print_error("expected %s == %lld, got %lld: ",	\
-				    #got, __w, __g);			\
-			print_error(__VA_ARGS__);			\
-			print_error("\n");				\
-		}							\
-		assert_int_equal(__g, __w);				\
-	} while (0)
-
-#define check_true(cond, ...)						\
-	do {								\
-		bool __c = (cond);					\
-		if (!__c) {						\
-			print_error("expected %s: ", #cond);		\
-			print_error(__VA_ARGS__);			\
-			print_error("\n");				\
-		}							\
-		assert_true(__c);					\
-	} while (0)
-
 /* ---- fixture ---- */
 
 static struct pcl_capture cap;

@@ -36,45 +36,6 @@
 
 #define WATCHDOG_MS	8000
 
-/* ---- watchdog: a deadlock must fail the run, not hang it ---- */
-
-struct watchdog {
-	atomic_int done;
-	unsigned int ms;
-	const char *what;
-	pthread_t thread;
-};
-
-static void *watchdog_thread(void *arg)
-{
-	struct watchdog *w = arg;
-	long end = now_ms() + w->ms;
-
-	while (!atomic_load(&w->done)) {
-		if (now_ms() > end) {
-			fprintf(stderr, "watchdog: %s did not finish in %u ms (deadlock?)\n",
-				w->what, w->ms);
-			abort();
-		}
-		usleep(2000);
-	}
-	return NULL;
-}
-
-static void watchdog_start(struct watchdog *w, const char *what, unsigned int ms)
-{
-	atomic_store(&w->done, 0);
-	w->ms = ms;
-	w->what = what;
-	w->thread = start_thread(watchdog_thread, w);
-}
-
-static void watchdog_stop(struct watchdog *w)
-{
-	atomic_store(&w->done, 1);
-	join_thread(w->thread);
-}
-
 /* ---- fixture ---- */
 
 static struct pcl_capture cap;
@@ -219,7 +180,6 @@ static void test_user_readers_never_see_a_function_mid_reset(void **state)
 	struct pci_host_bridge *h = host(PCL_HOST_ECAM);
 	struct pcl_emu_fn *fn = plug(h, PCI_DEVFN(2, 0), "nvme");
 	pthread_t readers[READERS], resetter;
-	struct watchdog wd;
 	unsigned int n;
 	long t0;
 
@@ -234,12 +194,12 @@ static void test_user_readers_never_see_a_function_mid_reset(void **state)
 	pcl_emu_set_model(fn, &race_ops, NULL);
 
 	t0 = now_ms();
-	watchdog_start(&wd, "reset vs. user readers", WATCHDOG_MS);
+	watchdog_start("reset vs. user readers", WATCHDOG_MS);
 	start_threads(readers, READERS, race_reader, NULL, 0);
 	resetter = start_thread(race_resetter, NULL);
 	join_thread(resetter);
 	join_threads(readers, READERS);
-	watchdog_stop(&wd);
+	watchdog_stop();
 	n = (unsigned int)atomic_load(&R.resets);
 	print_message("%u resets in %ld ms; %lu reads, %lu started mid-reset, "
 		      "%lu waited across one; %u of %u resets had readers waiting\n",
@@ -275,7 +235,6 @@ static void test_user_readers_never_see_a_function_mid_reset(void **state)
 static void test_blocker_may_use_user_accessors_while_blocked(void **state)
 {
 	struct pci_host_bridge *h = host(PCL_HOST_ECAM);
-	struct watchdog wd;
 	struct pci_dev *nv;
 	uint32_t id = 0;
 	uint8_t lat = 0;
@@ -284,7 +243,7 @@ static void test_blocker_may_use_user_accessors_while_blocked(void **state)
 	assert_int_equal(pcl_pci_scan(h), 1);
 	nv = dev_at("00:02.0");
 
-	watchdog_start(&wd, "user access by the blocking thread", WATCHDOG_MS);
+	watchdog_start("user access by the blocking thread", WATCHDOG_MS);
 	pci_cfg_access_lock(nv);
 	assert_int_equal(pci_user_read_config_dword(nv, PCI_VENDOR_ID, &id), 0);
 	assert_int_equal(pci_user_write_config_byte(nv, PCI_LATENCY_TIMER, 0x30), 0);
@@ -293,7 +252,7 @@ static void test_blocker_may_use_user_accessors_while_blocked(void **state)
 	assert_int_equal(pcie_flr(nv), 0);
 	assert_int_equal(pci_user_read_config_byte(nv, PCI_LATENCY_TIMER, &lat), 0);
 	pci_cfg_access_unlock(nv);
-	watchdog_stop(&wd);
+	watchdog_stop();
 	assert_int_equal(id, 0x00101b36);
 	assert_int_equal(lat, 0);		/* the FLR cleared it */
 	assert_int_equal(pcl_emu_flr_count(nv->hw), 1);
@@ -327,7 +286,6 @@ static void test_other_threads_wait_until_access_is_unblocked(void **state)
 {
 	struct pci_host_bridge *h = host(PCL_HOST_ECAM);
 	struct waiter w = { 0 };
-	struct watchdog wd;
 	pthread_t t;
 	uint32_t bar;
 
@@ -335,7 +293,7 @@ static void test_other_threads_wait_until_access_is_unblocked(void **state)
 	assert_int_equal(pcl_pci_scan(h), 1);
 	w.dev = dev_at("00:02.0");
 
-	watchdog_start(&wd, "a user reader behind a blocker", WATCHDOG_MS);
+	watchdog_start("a user reader behind a blocker", WATCHDOG_MS);
 	pci_cfg_access_lock(w.dev);
 	/* Change what the waiter will read while it cannot read. */
 	pci_write_config_dword(w.dev, PCI_BASE_ADDRESS_0, 0);
@@ -349,7 +307,7 @@ static void test_other_threads_wait_until_access_is_unblocked(void **state)
 	pci_write_config_dword(w.dev, PCI_BASE_ADDRESS_0, bar);
 	pci_cfg_access_unlock(w.dev);
 	join_thread(t);
-	watchdog_stop(&wd);
+	watchdog_stop();
 	assert_int_equal(atomic_load(&w.done), 1);
 	assert_int_equal(w.ret, 0);
 	/* It read the register as the blocker left it, not in between. */
@@ -409,7 +367,6 @@ static unsigned long hammer(enum pcl_host_kind kind)
 	pthread_t t[HAMMER_THREADS];
 	atomic_int go = 0;
 	unsigned long wrong = 0, total = 0;
-	struct watchdog wd;
 	long t0;
 
 	memset(hm, 0, sizeof(hm));
@@ -436,11 +393,11 @@ static unsigned long hammer(enum pcl_host_kind kind)
 	}
 
 	t0 = now_ms();
-	watchdog_start(&wd, "config readers", WATCHDOG_MS);
+	watchdog_start("config readers", WATCHDOG_MS);
 	start_threads(t, HAMMER_THREADS, hammer_thread, hm, sizeof(hm[0]));
 	atomic_store(&go, 1);
 	join_threads(t, HAMMER_THREADS);
-	watchdog_stop(&wd);
+	watchdog_stop();
 	for (int i = 0; i < HAMMER_THREADS; i++) {
 		if (hm[i].wrong)
 			print_error("%s: %lu of %lu reads wrong (e.g. 0x%08x)\n",
