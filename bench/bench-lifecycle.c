@@ -117,6 +117,28 @@ static void nvme_vectors(void)
 	pcl_module_unload(m);
 }
 
+/*
+ * Time one unbind of @pdev, in microseconds, adding the grace periods it
+ * waited for to *@gps and all grace periods meanwhile to *@all.  Earlier
+ * set-up's callbacks are served first, so they are not counted.
+ */
+static double timed_unbind(struct pci_dev *pdev, unsigned long *gps,
+			   unsigned long *all)
+{
+	unsigned long g0, a0;
+	double t0, us;
+
+	rcu_barrier();
+	g0 = pcl_rcu_grace_periods_waited();
+	a0 = pcl_rcu_grace_periods();
+	t0 = bench_now_ns();
+	device_release_driver(&pdev->dev);
+	us = (bench_now_ns() - t0) / 1000;
+	*gps += pcl_rcu_grace_periods_waited() - g0;
+	*all += pcl_rcu_grace_periods() - a0;
+	return us;
+}
+
 /* ---- K revocable resources ---- */
 
 static unsigned int revocables_k;
@@ -157,21 +179,11 @@ static void revocable_case(unsigned int k, struct pci_dev *pdev)
 		double total = 0;
 
 		for (unsigned int i = 0; i < iters; i++) {
-			unsigned long g0, a0;
-			double t0;
-
 			if (device_attach(&pdev->dev) != 1)
 				die("bench-revocable did not bind");
-			rcu_barrier();		/* the bind's own callbacks */
-			g0 = pcl_rcu_grace_periods_waited();
-			a0 = pcl_rcu_grace_periods();
-			t0 = bench_now_ns();
-			device_release_driver(&pdev->dev);
-			total += bench_now_ns() - t0;
-			gps += pcl_rcu_grace_periods_waited() - g0;
-			all += pcl_rcu_grace_periods() - a0;
+			total += timed_unbind(pdev, &gps, &all);
 		}
-		s[r] = total / iters / 1000;
+		s[r] = total / iters;
 	}
 	bench_stats(s, reps < 31 ? reps : 31, &f);
 	strcpy(f.unit, "us/op");
@@ -251,22 +263,13 @@ static void vmd_case(unsigned int n, struct pci_dev *vmd)
 	bench_fig_init(&f, "lifecycle", name);
 	for (unsigned int r = 0; r < reps; r++) {
 		struct pci_host_bridge *child;
-		unsigned long g0, a0;
-		double t0;
 
 		if (device_attach(&vmd->dev) != 1 || !(child = pcl_pci_host_find("vmd0")))
 			die("vmd-lite did not bind");
 		if (pcl_pci_plug(child, NULL, PCI_DEVFN(0, 0), bench_nvme_fn(n)))
 			die("cannot plug a VMD child");
 		pcl_pci_scan(child);
-		rcu_barrier();			/* the set-up's own callbacks */
-		g0 = pcl_rcu_grace_periods_waited();
-		a0 = pcl_rcu_grace_periods();
-		t0 = bench_now_ns();
-		device_release_driver(&vmd->dev);
-		s[r] = (bench_now_ns() - t0) / 1000;
-		gps += pcl_rcu_grace_periods_waited() - g0;
-		all += pcl_rcu_grace_periods() - a0;
+		s[r] = timed_unbind(vmd, &gps, &all);
 	}
 	bench_stats(s, reps, &f);
 	strcpy(f.unit, "us/op");
