@@ -266,6 +266,12 @@ static struct pci_host_bridge *host_create(const char *name,
 
 /* ---- bus accessors ---- */
 
+/*
+ * One config cycle.  The caller holds rcu_read_lock(): hot-plug unhooks a
+ * function from its slot, waits a grace period, then drops it (the
+ * device accessors take one section for the "disconnected" test and the
+ * cycle together; the bus accessors one for the cycle).
+ */
 static int bus_read(struct pci_bus *bus, unsigned int devfn, int where,
 		    int size, uint32_t *val)
 {
@@ -277,17 +283,11 @@ static int bus_read(struct pci_bus *bus, unsigned int devfn, int where,
 		*val = size == 4 ? ~0u : (1u << (8 * size)) - 1;
 		return PCIBIOS_BAD_REGISTER_NUMBER;
 	}
-	/* The cycle runs in an RCU read-side section: hot-plug unhooks a
-	 * function from its slot, waits a grace period, then drops it. */
-	rcu_read_lock();
-	if (h->kind == PCL_HOST_ECAM) {
-		ret = h->ops->read(bus, devfn, where, size, val);
-	} else {
-		spin_lock_irqsave(&h->cfg_lock, flags);
-		ret = h->ops->read(bus, devfn, where, size, val);
-		spin_unlock_irqrestore(&h->cfg_lock, flags);
-	}
-	rcu_read_unlock();
+	if (h->kind == PCL_HOST_ECAM)
+		return h->ops->read(bus, devfn, where, size, val);
+	spin_lock_irqsave(&h->cfg_lock, flags);
+	ret = h->ops->read(bus, devfn, where, size, val);
+	spin_unlock_irqrestore(&h->cfg_lock, flags);
 	return ret;
 }
 
@@ -311,15 +311,11 @@ static int bus_write(struct pci_bus *bus, unsigned int devfn, int where,
 	if (where < 0 || (where & (size - 1)) || where + size > PCI_CFG_SPACE_EXP_SIZE)
 		return PCIBIOS_BAD_REGISTER_NUMBER;
 	trace_write(bus, devfn, where, size, val);
-	rcu_read_lock();		/* as bus_read() */
-	if (h->kind == PCL_HOST_ECAM) {
-		ret = h->ops->write(bus, devfn, where, size, val);
-	} else {
-		spin_lock_irqsave(&h->cfg_lock, flags);
-		ret = h->ops->write(bus, devfn, where, size, val);
-		spin_unlock_irqrestore(&h->cfg_lock, flags);
-	}
-	rcu_read_unlock();
+	if (h->kind == PCL_HOST_ECAM)
+		return h->ops->write(bus, devfn, where, size, val);
+	spin_lock_irqsave(&h->cfg_lock, flags);
+	ret = h->ops->write(bus, devfn, where, size, val);
+	spin_unlock_irqrestore(&h->cfg_lock, flags);
 	return ret;
 }
 
@@ -382,14 +378,21 @@ int pci_bus_read_config_##sfx(struct pci_bus *bus, unsigned int devfn,	\
 			      int where, type *val)			\
 {									\
 	uint32_t v;							\
-	int ret = bus_read(bus, devfn, where, size, &v);		\
+	int ret;							\
+	rcu_read_lock();	/* see bus_read() */			\
+	ret = bus_read(bus, devfn, where, size, &v);			\
+	rcu_read_unlock();						\
 	*val = (type)v;							\
 	return ret;							\
 }									\
 int pci_bus_write_config_##sfx(struct pci_bus *bus, unsigned int devfn,	\
 			       int where, type val)			\
 {									\
-	return bus_write(bus, devfn, where, size, val);			\
+	int ret;							\
+	rcu_read_lock();						\
+	ret = bus_write(bus, devfn, where, size, val);			\
+	rcu_read_unlock();						\
+	return ret;							\
 }									\
 int pci_read_config_##sfx(const struct pci_dev *dev, int where, type *val) \
 {									\
