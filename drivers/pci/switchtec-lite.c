@@ -55,32 +55,7 @@ struct stl_dev {
 	unsigned long events;
 };
 
-/* The lowest free "switchtecN" number; stl_ids_lock protects stl_id_map. */
-static DEFINE_MUTEX(stl_ids_lock);
-static unsigned long long stl_id_map;
-
-static int stl_id_get(void)
-{
-	int id = -ENOSPC;
-
-	mutex_lock(&stl_ids_lock);
-	for (int i = 0; i < STL_MAX_DEVS; i++) {
-		if (!(stl_id_map & (1ull << i))) {
-			stl_id_map |= 1ull << i;
-			id = i;
-			break;
-		}
-	}
-	mutex_unlock(&stl_ids_lock);
-	return id;
-}
-
-static void stl_id_put(int id)
-{
-	mutex_lock(&stl_ids_lock);
-	stl_id_map &= ~(1ull << id);
-	mutex_unlock(&stl_ids_lock);
-}
+static DEFINE_IDA(stl_ida);	/* the N of "switchtecN" */
 
 static bool stl_done(struct stl_dev *st)
 {
@@ -239,7 +214,7 @@ static void stl_dev_release(struct device *dev)
 {
 	struct stl_dev *st = container_of(dev, struct stl_dev, dev);
 
-	stl_id_put(st->id);
+	ida_free(&stl_ida, (unsigned int)st->id);
 	mutex_destroy(&st->mrpc_lock);
 	kfree(st);
 }
@@ -267,7 +242,7 @@ static int stl_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* Reference counted by st->dev, which open files hold: it may
 	 * outlive this binding by design. */
 	kmemleak_not_leak(st);
-	st->id = stl_id_get();
+	st->id = ida_alloc_max(&stl_ida, STL_MAX_DEVS - 1, GFP_KERNEL);
 	if (st->id < 0) {
 		kfree(st);
 		return -ENOSPC;

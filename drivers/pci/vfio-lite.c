@@ -49,29 +49,7 @@ struct vfio_lite {
 	wait_queue_head_t wq;
 };
 
-static DEFINE_MUTEX(vfio_ids_lock);	/* protects vfio_id_map */
-static unsigned long long vfio_id_map;
-
-static int vfio_id_get(void)
-{
-	int id = -ENOSPC;
-
-	mutex_lock(&vfio_ids_lock);
-	for (int i = 0; i < VFIO_LITE_MAX && id < 0; i++)
-		if (!(vfio_id_map & (1ull << i))) {
-			vfio_id_map |= 1ull << i;
-			id = i;
-		}
-	mutex_unlock(&vfio_ids_lock);
-	return id;
-}
-
-static void vfio_id_put(int id)
-{
-	mutex_lock(&vfio_ids_lock);
-	vfio_id_map &= ~(1ull << id);
-	mutex_unlock(&vfio_ids_lock);
-}
+static DEFINE_IDA(vfio_ida);	/* the N of "vfioN" */
 
 /* Hard-IRQ: mask at the device, count, wake the task. */
 static irqreturn_t vfio_lite_intx(int irq, void *data)
@@ -181,7 +159,7 @@ static void vfio_lite_release(struct device *dev)
 {
 	struct vfio_lite *v = container_of(dev, struct vfio_lite, dev);
 
-	vfio_id_put(v->id);
+	ida_free(&vfio_ida, (unsigned int)v->id);
 	kfree(v);
 }
 
@@ -194,7 +172,7 @@ static int vfio_lite_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!v)
 		return -ENOMEM;
 	kmemleak_not_leak(v);		/* open files may hold it past unbind */
-	v->id = vfio_id_get();
+	v->id = ida_alloc_max(&vfio_ida, VFIO_LITE_MAX - 1, GFP_KERNEL);
 	if (v->id < 0) {
 		kfree(v);
 		return -ENOSPC;

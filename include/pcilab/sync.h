@@ -765,4 +765,24 @@ unsigned long pcl_kmem_check_all(void);
  */
 void pcl_kmem_fail_nth(unsigned int n);
 
+/* ------------------------------------------------------------------ */
+/* ID allocation                                                        */
+/* ------------------------------------------------------------------ */
+
+#define PCL_IDA_MAX	1024
+/* struct ida - numbers 0 .. PCL_IDA_MAX - 1, lowest free first.  lock
+ * protects map; process context. */
+struct ida {
+	struct mutex lock;
+	unsigned long map[PCL_IDA_MAX / (8 * sizeof(unsigned long))];
+};
+#define DEFINE_IDA(x)	struct ida x = { __MUTEX_INITIALIZER(x.lock), { 0 } }
+/** ida_alloc_max() - the lowest free ID <= @max.  Return: it, or -ENOSPC. */
+int ida_alloc_max(struct ida *ida, unsigned int max, gfp_t gfp);
+static inline int ida_alloc(struct ida *ida, gfp_t gfp)
+{
+	return ida_alloc_max(ida, PCL_IDA_MAX - 1, gfp);
+}
+void ida_free(struct ida *ida, unsigned int id);
+
 #endif /* PCILAB_SYNC_H */
