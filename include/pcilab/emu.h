@@ -284,6 +284,12 @@ struct pcl_dump_fn {
 	unsigned int size;	/* bytes present: 64, 256 or 4096 */
 	unsigned int line;	/* line of the "00:" hex line; 0 if binary */
 	uint8_t cfg[PCI_CFG_SPACE_EXP_SIZE];
+	/*
+	 * BAR sizes in bytes, set by the caller before
+	 * pcl_emu_fn_from_dump() when it knows them (sysfs `resource`,
+	 * `plug ... barN=`); 0: inferred from the address's alignment.
+	 */
+	uint64_t bar_size[6];
 };
 
 /**
@@ -298,12 +304,28 @@ int pcl_dump_load(const char *path, struct pcl_dump_fn **fns, unsigned int *n,
 		  FILE *err);
 
 /**
+ * pcl_dump_parse() - parse @len bytes of `lspci -x/-xxx/-xxxx` text held
+ * in memory (a here-document in a scenario), as pcl_dump_load() parses a
+ * file.  @where and @first_line name the text in messages: its first line
+ * is line @first_line of @where.
+ * Return: 0, -EINVAL (malformed; nothing returned), -ENOMEM.
+ */
+int pcl_dump_parse(const char *where, unsigned int first_line,
+		   const char *buf, size_t len, struct pcl_dump_fn **fns,
+		   unsigned int *n, FILE *err);
+
+/**
  * pcl_emu_fn_from_dump() - an emulated function with @d's registers, its
  * capability chain checked (a loop or a pointer outside config space is an
  * error), and write masks inferred for the standard header and the
- * capabilities pcilab knows (PM, MSI, MSI-X, PCIe, AER, DSN); BAR sizes
- * are the largest the base addresses allow (their alignment), at most
- * 1 GiB, at least 4 KiB for memory and 256 bytes for I/O.
+ * capabilities pcilab knows (PM, MSI, MSI-X, PCIe, AER, DSN).  A BAR's
+ * size is @d->bar_size[] if given (a power of two the address is aligned
+ * to; a BAR whose register is zero is then a 32-bit memory BAR not yet
+ * placed); otherwise the largest the base address allows (its
+ * alignment), at most 1 GiB, at least 4 KiB for memory and 256 bytes for
+ * I/O.  A 64-byte dump (what sysfs gives a reader without CAP_SYS_ADMIN)
+ * says nothing of the capabilities: the function gets none (its Status
+ * "Capabilities List" bit and pointer are cleared).
  * @where: the dump's file name, for messages.  Return: 0 or -EINVAL after
  * a message on @err naming @where, the function and the offset.
  */

@@ -81,6 +81,17 @@ FILE *pcl_scn_out(struct pcl_scn *s);
 /* Argument helpers; each reports an input error itself on failure. */
 int pcl_scn_arg_uint(struct pcl_scn *s, const struct pcl_scn_arg *a,
 		     unsigned long max, unsigned long *out);
+/**
+ * pcl_scn_heredoc() - the text of @a if it is a here-document
+ * (key=<<WORD followed by lines up to WORD), every line ending in '\n';
+ * its length in *@len and the file line it starts on in *@line.
+ * Return: the text (NUL-terminated; "" if empty), or NULL if @a is not
+ * a here-document.
+ */
+const char *pcl_scn_heredoc(struct pcl_scn *s, const struct pcl_scn_arg *a,
+			    size_t *len, int *line);
+/** pcl_scn_file() - the scenario's file name, for messages. */
+const char *pcl_scn_file(struct pcl_scn *s);
 /** pcl_scn_kv() - value of key=value among @argv from @from on, or NULL. */
 const struct pcl_scn_arg *pcl_scn_kv(int argc, const struct pcl_scn_arg *argv,
 				     int from, const char *key);
@@ -136,8 +147,10 @@ struct pcl_scn_session *pcl_scn_session_begin(const char *name,
 /**
  * pcl_scn_session_step() - parse and run one line.
  * Return: 0 it ran (*@ret: the step's 0 or -errno), 1 nothing to run
- * (blank or comment), 2 input error (bad line or arguments: nothing or
- * part of it ran; the session goes on).
+ * (blank or comment, or a step or line of a here-document that is not
+ * closed yet: the step runs when its closing line comes), 2 input error
+ * (bad line or arguments: nothing or part of it ran; the session goes
+ * on).
  */
 int pcl_scn_session_step(struct pcl_scn_session *ss, const char *line,
 			 int *ret);

@@ -76,6 +76,7 @@ static void __printf(6, 0) dump_vreport(FILE *err, const char *file,
 
 struct dump_parser {
 	const char *path;
+	const char *what;		/* "file", or "text" from memory */
 	FILE *err;
 	struct pcl_dump_fn *fns;	/* functions so far */
 	unsigned int n, alloc;
@@ -363,14 +364,15 @@ static int parse_line(struct dump_parser *p, unsigned int line,
 			   "not a slot line, a hex line or a blank line");
 }
 
-static int parse_text(struct dump_parser *p, const char *buf, size_t len)
+/* @buf's first line is line @line + 1 of the file. */
+static int parse_text(struct dump_parser *p, const char *buf, size_t len,
+		      unsigned int line)
 {
-	unsigned int line = 0;
 	size_t pos = 0;
 	int ret;
 
 	if (!len)
-		return parse_error(p, 1, -1, "empty file");
+		return parse_error(p, line + 1, -1, "empty %s", p->what);
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - buf) : len;
@@ -384,7 +386,7 @@ static int parse_text(struct dump_parser *p, const char *buf, size_t len)
 	if (ret)
 		return ret;
 	if (!p->n)
-		return parse_error(p, line, -1, "no slot line in the file");
+		return parse_error(p, line, -1, "no slot line in the %s", p->what);
 	return 0;
 }
 
@@ -481,7 +483,7 @@ static int read_file(const char *path, FILE *err, char **bufp, size_t *lenp)
 int pcl_dump_load(const char *path, struct pcl_dump_fn **fns, unsigned int *n,
 		  FILE *err)
 {
-	struct dump_parser p = { .path = path, .err = err };
+	struct dump_parser p = { .path = path, .what = "file", .err = err };
 	size_t len;
 	char *buf;
 	int ret;
@@ -494,8 +496,30 @@ int pcl_dump_load(const char *path, struct pcl_dump_fn **fns, unsigned int *n,
 	if (dump_size_ok((unsigned int)len) && !starts_with_slot(buf, len))
 		ret = parse_binary(&p, buf, len);
 	else
-		ret = parse_text(&p, buf, len);
+		ret = parse_text(&p, buf, len, 0);
 	free(buf);
+	if (ret) {
+		free(p.fns);
+		return ret;
+	}
+	*fns = p.fns;
+	*n = p.n;
+	return 0;
+}
+
+int pcl_dump_parse(const char *where, unsigned int first_line,
+		   const char *buf, size_t len, struct pcl_dump_fn **fns,
+		   unsigned int *n, FILE *err)
+{
+	struct dump_parser p = { .path = where, .what = "text", .err = err };
+	int ret;
+
+	*fns = NULL;
+	*n = 0;
+	if (len > DUMP_MAX_FILE)
+		return parse_error(&p, first_line, -1, "larger than %u MiB",
+				   DUMP_MAX_FILE >> 20);
+	ret = parse_text(&p, buf, len, first_line ? first_line - 1 : 0);
 	if (ret) {
 		free(p.fns);
 		return ret;
@@ -563,6 +587,16 @@ static uint32_t rd(const struct dump_build *b, unsigned int off,
 	for (unsigned int i = 0; i < size; i++)
 		v |= (uint32_t)b->cfg[off + i] << (8 * i);
 	return v;
+}
+
+/*
+ * A 64-byte dump stops where the capabilities start: whatever the pointer
+ * says lies past what was read, so the function gets no list at all.
+ */
+static void forget_caps(struct dump_build *b)
+{
+	b->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_CAP_LIST;
+	b->cfg[PCI_CAPABILITY_LIST] = 0;
 }
 
 /* The standard list, as the kernel walks it but refusing what it skips. */
@@ -737,65 +771,150 @@ static unsigned int header_bars(const struct dump_build *b)
 	}
 }
 
+/* The BAR at @reg: its kind and address from the dump. */
+static int bar_kind(struct dump_build *b, unsigned int i, unsigned int nbars,
+		    unsigned int *kind, uint64_t *addr)
+{
+	unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * i;
+	uint32_t lo = rd(b, reg, 4);
+
+	if (lo & PCI_BASE_ADDRESS_SPACE_IO) {
+		*kind = PCL_BAR_IO;
+		*addr = lo & PCI_BASE_ADDRESS_IO_MASK;
+		return 0;
+	}
+	*kind = PCL_BAR_MEM32;
+	*addr = lo & PCI_BASE_ADDRESS_MEM_MASK;
+	if ((lo & 0x6) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+		if (i + 1 >= nbars)
+			return build_error(b, reg,
+					   "BAR %u is 64-bit but is the last BAR", i);
+		*addr |= (uint64_t)rd(b, reg + 4, 4) << 32;
+		*kind = PCL_BAR_MEM64;
+	}
+	if (lo & PCI_BASE_ADDRESS_MEM_PREFETCH)
+		*kind |= PCL_BAR_PREFETCH;
+	return 0;
+}
+
 /*
- * The BARs: a zero register is not implemented; otherwise the size is the
- * alignment of the address, clamped to what emu.h promises.  An address
- * less aligned than the minimum size keeps its low bits writable, so that
- * sizing answers its alignment (what the kernel would compute anyway) and
- * the address can be moved by the alignment it has.
+ * A size the dump's reader gave (sysfs `resource`, `plug ... barN=`):
+ * the BAR must exist and the address must be aligned to it.
+ */
+static int given_size(struct dump_build *b, unsigned int i, uint64_t addr,
+		      uint64_t size)
+{
+	unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * i;
+
+	if (size & (size - 1))
+		return build_error(b, reg, "BAR %u: size %#llx is not a power of two",
+				   i, (unsigned long long)size);
+	if (addr & (size - 1))
+		return build_error(b, reg,
+				   "BAR %u: address %#llx is not aligned to its size %#llx",
+				   i, (unsigned long long)addr,
+				   (unsigned long long)size);
+	return 0;
+}
+
+/*
+ * The BARs.  A size given in the dump record is used as it is.  Otherwise
+ * a zero register is not implemented, and the size is the alignment of
+ * the address, clamped to what emu.h promises; an address less aligned
+ * than the minimum size keeps its low bits writable, so that sizing
+ * answers its alignment (what the kernel would compute anyway) and the
+ * address can be moved by the alignment it has.
  */
 static int add_bars(struct pcl_emu_fn *fn, struct dump_build *b)
 {
 	unsigned int nbars = header_bars(b);
 
+	for (unsigned int i = nbars; i < EMU_NBARS; i++)
+		if (b->d->bar_size[i])
+			return build_error(b, PCI_BASE_ADDRESS_0 + 4 * i,
+					   "BAR %u: a size is given but a %s header has %u BARs",
+					   i, nbars == 2 ? "bridge" : "non-type-0",
+					   nbars);
 	for (unsigned int i = 0; i < nbars; i++) {
 		unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * i;
-		uint32_t lo = rd(b, reg, 4), hi = 0, typemask;
-		uint64_t addr, align, size, min, max;
+		uint32_t lo = rd(b, reg, 4), typemask;
+		uint64_t addr, align, size, min, max, given = b->d->bar_size[i];
 		unsigned int kind;
 		int ret;
 
-		if (!lo)
+		if (!lo && !given)
 			continue;
-		if (lo & PCI_BASE_ADDRESS_SPACE_IO) {
-			kind = PCL_BAR_IO;
+		ret = bar_kind(b, i, nbars, &kind, &addr);
+		if (ret)
+			return ret;
+		if (kind & PCL_BAR_IO) {
 			typemask = PCI_BASE_ADDRESS_IO_MASK;
-			addr = lo & typemask;
 			min = max = DUMP_IO_SIZE;
 		} else {
-			kind = PCL_BAR_MEM32;
 			typemask = PCI_BASE_ADDRESS_MEM_MASK;
-			addr = lo & typemask;
-			if ((lo & 0x6) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
-				if (i + 1 >= nbars)
-					return build_error(b, reg,
-							   "BAR %u is 64-bit but is the last BAR",
-							   i);
-				hi = rd(b, reg + 4, 4);
-				addr |= (uint64_t)hi << 32;
-				kind = PCL_BAR_MEM64;
-			}
-			if (lo & PCI_BASE_ADDRESS_MEM_PREFETCH)
-				kind |= PCL_BAR_PREFETCH;
 			min = DUMP_MEM_MIN;
 			max = DUMP_BAR_MAX;
 		}
 		align = addr ? addr & -addr : max;
-		size = align < min ? min : align > max ? max : align;
+		if (given) {
+			ret = given_size(b, i, addr, given);
+			if (ret)
+				return ret;
+			size = align = given;
+		} else {
+			size = align < min ? min : align > max ? max : align;
+		}
 		ret = pcl_emu_add_bar(fn, (int)i, size, kind);
 		if (ret == -ENOMEM)
 			return ret;
 		if (ret)
-			return build_error(b, reg, "BAR %u: cannot emulate it (%s)",
-					   i, pcl_errname(ret));
+			return build_error(b, reg, "BAR %u: cannot emulate %#llx bytes of %s (%s)",
+					   i, (unsigned long long)size,
+					   kind & PCL_BAR_IO ? "I/O space" : "memory",
+					   pcl_errname(ret));
 		if (align < size)
 			pcl_emu_set_wmask(fn, reg, 4,
 					  (uint32_t)~(align - 1) & typemask);
 		/* pcl_emu_add_bar() cleared the address: the dump's again. */
 		pcl_emu_set(fn, reg, 4, lo);
 		if (kind & PCL_BAR_MEM64) {
-			pcl_emu_set(fn, reg + 4, 4, hi);
+			pcl_emu_set(fn, reg + 4, 4, rd(b, reg + 4, 4));
+			if (b->d->bar_size[i + 1])
+				return build_error(b, reg + 4,
+						   "BAR %u: a size is given for the upper half of 64-bit BAR %u",
+						   i + 1, i);
 			i++;
+		}
+	}
+	return 0;
+}
+
+/* The MSI-X table and PBA lie inside the BARs they name. */
+static int check_msix(struct pcl_emu_fn *fn, struct dump_build *b)
+{
+	for (unsigned int i = 0; i < b->ncaps; i++) {
+		unsigned int pos = b->caps[i];
+		uint32_t n = (rd(b, pos + PCI_MSIX_FLAGS, 2) &
+			      PCI_MSIX_FLAGS_QSIZE) + 1;
+		struct { unsigned int reg; uint64_t bytes; const char *what; } r[] = {
+			{ pos + PCI_MSIX_TABLE, (uint64_t)n * PCI_MSIX_ENTRY_SIZE, "table" },
+			{ pos + PCI_MSIX_PBA, ((uint64_t)n + 63) / 64 * 8, "PBA" },
+		};
+
+		if (b->cfg[pos] != PCI_CAP_ID_MSIX)
+			continue;
+		for (unsigned int k = 0; k < ARRAY_SIZE(r); k++) {
+			uint32_t v = rd(b, r[k].reg, 4);
+			unsigned int bir = v & 7;
+			uint64_t off = v & ~7u;
+			uint64_t size = bir < EMU_NBARS ? pcl_emu_bar_size(fn, (int)bir) : 0;
+
+			if (off + r[k].bytes > size)
+				return build_error(b, r[k].reg,
+						   "MSI-X %s (%llu bytes at offset %#llx of BAR %u) lies outside the BAR (%llu bytes)",
+						   r[k].what, (unsigned long long)r[k].bytes,
+						   (unsigned long long)off, bir,
+						   (unsigned long long)size);
 		}
 	}
 	return 0;
@@ -813,6 +932,8 @@ static int build(struct pcl_emu_fn *fn, struct dump_build *b)
 		pcl_emu_set(fn, off, 4, rd(b, off, 4));
 	cap_masks(fn, b);
 	ret = add_bars(fn, b);
+	if (!ret)
+		ret = check_msix(fn, b);
 	if (ret)
 		return ret;
 	pcl__emu_msix_reset_table(fn);	/* vectors come up masked */
@@ -849,6 +970,8 @@ int pcl_emu_fn_from_dump(const struct pcl_dump_fn *d, const char *where,
 	b->cfg_size = d->size == PCI_CFG_SPACE_EXP_SIZE ? PCI_CFG_SPACE_EXP_SIZE
 							: PCI_CFG_SPACE_SIZE;
 	memcpy(b->cfg, d->cfg, d->size);
+	if (d->size < PCI_CFG_SPACE_SIZE)
+		forget_caps(b);
 
 	ret = walk_caps(b);
 	if (!ret)

@@ -58,39 +58,123 @@ static int verb_host(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	return IS_ERR(h) ? (int)PTR_ERR(h) : 0;
 }
 
+/*
+ * barN=SIZE: bytes, with an optional K, M, G or T (powers of 1024, as
+ * lspci prints sizes).  Return: 0, or an input error.
+ */
+static int parse_bar_size(struct pcl_scn *s, const struct pcl_scn_arg *a,
+			  uint64_t *size)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+
+	errno = 0;
+	v = strtoull(a->value, &end, 0);
+	if (end != a->value && *end && (u = strchr(units, *end)) && !end[1]) {
+		unsigned int shift = 10 * (unsigned int)(u - units + 1);
+
+		v = v > (~0ull >> shift) ? 0 : v << shift;
+		end++;
+	}
+	if (a->value[0] == '-' || end == a->value || *end || errno || !v ||
+	    (v & (v - 1)))
+		return pcl_scn_input_error(s, a,
+			"BAR size '%s' is not a power of two in bytes (4096, 0x1000, 4K, 512K, 16M, 8G)",
+			a->value);
+	*size = v;
+	return 0;
+}
+
+/* barN=SIZE arguments: every key bar0..bar5 among @argv from @from on. */
+static int bar_sizes(struct pcl_scn *s, int argc,
+		     const struct pcl_scn_arg *argv, uint64_t size[6])
+{
+	for (int i = 1; i < argc; i++) {
+		const struct pcl_scn_arg *a = &argv[i];
+		unsigned int n;
+		char tail;
+
+		if (!a->key || strncmp(a->key, "bar", 3))
+			continue;
+		if (sscanf(a->key + 3, "%u%c", &n, &tail) != 1 || n > 5)
+			return pcl_scn_input_error(s, a,
+				"'%s' is not a BAR (bar0 .. bar5)", a->key);
+		if (size[n])
+			return pcl_scn_input_error(s, a, "BAR %u given twice", n);
+		if (parse_bar_size(s, a, &size[n]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* dump=FILE or dump=<<END: the functions in it. */
+static int load_dump(struct pcl_scn *s, const struct pcl_scn_arg *a,
+		     struct pcl_dump_fn **fns, unsigned int *n,
+		     const char **where)
+{
+	const char *text;
+	size_t len;
+	int line, ret;
+
+	text = pcl_scn_heredoc(s, a, &len, &line);
+	if (text) {
+		*where = pcl_scn_file(s);
+		ret = pcl_dump_parse(*where, (unsigned int)line, text, len,
+				     fns, n, stderr);
+		if (ret)
+			return pcl_scn_input_error(s, a,
+				"the dump in the here-document is not usable (%s)",
+				pcl_errname(ret));
+		return 0;
+	}
+	*where = a->value;
+	ret = pcl_dump_load(a->value, fns, n, stderr);
+	if (ret)
+		return pcl_scn_input_error(s, a, "cannot use dump '%s' (%s)",
+					   a->value, pcl_errname(ret));
+	return 0;
+}
+
 static struct pcl_emu_fn *fn_from_dump(struct pcl_scn *s,
 				       const struct pcl_scn_arg *a,
-				       const struct pcl_scn_arg *from)
+				       const struct pcl_scn_arg *from,
+				       const uint64_t bar_size[6])
 {
 	struct pcl_dump_fn *fns = NULL;
 	struct pcl_emu_fn *fn = NULL;
 	unsigned int n = 0, pick = 0;
-	int ret;
+	const char *where;
 
-	ret = pcl_dump_load(a->value, &fns, &n, stderr);
-	if (ret) {
-		pcl_scn_input_error(s, a, "cannot use dump '%s' (%s)", a->value,
-				    pcl_errname(ret));
+	if (load_dump(s, a, &fns, &n, &where))
 		return NULL;
-	}
 	if (from) {
 		for (pick = 0; pick < n; pick++)
 			if (!strcmp(fns[pick].slot, from->value))
 				break;
 		if (pick == n) {
 			pcl_scn_input_error(s, from, "no function %s in %s",
-					    from->value, a->value);
+					    from->value, where);
 			free(fns);
 			return NULL;
 		}
 	}
-	if (n && pcl_emu_fn_from_dump(&fns[pick], a->value, stderr, &fn))
-		pcl_scn_input_error(s, a, "dump '%s' is not usable", a->value);
+	if (n) {
+		memcpy(fns[pick].bar_size, bar_size, sizeof(fns[pick].bar_size));
+		if (pcl_emu_fn_from_dump(&fns[pick], where, stderr, &fn))
+			pcl_scn_input_error(s, a, "the dump %s is not usable",
+					    where == a->value ? a->value :
+					    "in the here-document");
+	}
 	free(fns);
 	return fn;
 }
 
-/* plug DD.F model=NAME|dump=FILE [from=SLOT] [host=NAME] [behind=DD.F/...] */
+/*
+ * plug DD.F model=NAME|dump=FILE|dump=<<END [from=SLOT] [barN=SIZE]...
+ *      [host=NAME] [behind=DD.F/...]
+ */
 static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
 	const struct pcl_scn_arg *m = pcl_scn_kv(argc, argv, 1, "model");
@@ -98,6 +182,7 @@ static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	const struct pcl_scn_arg *from = pcl_scn_kv(argc, argv, 1, "from");
 	const struct pcl_scn_arg *ha = pcl_scn_kv(argc, argv, 1, "host");
 	const struct pcl_scn_arg *beh = pcl_scn_kv(argc, argv, 1, "behind");
+	uint64_t bar_size[6] = { 0 };
 	struct pci_host_bridge *h;
 	struct pcl_emu_bus *on = NULL;
 	struct pcl_emu_fn *fn;
@@ -110,6 +195,11 @@ static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 		return pcl_scn_input_error(s, &argv[0],
 			"plug needs exactly one of model=NAME (%s) or dump=FILE",
 			pcl_emu_model_names());
+	if (bar_sizes(s, argc, argv, bar_size))
+		return -EINVAL;
+	if (m && memcmp(bar_size, (uint64_t[6]){ 0 }, sizeof(bar_size)))
+		return pcl_scn_input_error(s, m,
+			"barN= sizes are for dumps; a model has its own BARs");
 	h = pcl_pci_host_find(ha ? ha->value : "pci0");
 	if (!h && !ha) {
 		pcl_pci_init();
@@ -141,7 +231,7 @@ static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 			return pcl_scn_input_error(s, m, "no model '%s' (%s)",
 						   m->value, pcl_emu_model_names());
 	} else {
-		fn = fn_from_dump(s, dmp, from);
+		fn = fn_from_dump(s, dmp, from, bar_size);
 		if (!fn)
 			return -EINVAL;
 	}
@@ -636,7 +726,7 @@ static void pci_teardown(struct pcl_scn *s)
 
 static const struct pcl_scn_verb pci_verbs[] = {
 	{ "host", "NAME [kind=ecam|conf1] [domain=N]", "a PCI host bridge (ECAM: lockless config access; conf1: serialised)", 1, 3, verb_host },
-	{ "plug", "DD.F model=NAME|dump=FILE [from=SLOT] [host=NAME] [behind=DD.F/...]", "put an emulated function in a slot (host pci0 by default)", 2, 5, verb_plug },
+	{ "plug", "DD.F model=NAME|dump=FILE|dump=<<END [from=SLOT] [barN=SIZE]... [host=NAME] [behind=DD.F/...]", "put an emulated function in a slot (host pci0 by default); a dump's BAR sizes from barN= (else from the addresses' alignment)", 2, 11, verb_plug },
 	{ "enumerate", "[HOST]", "scan: number bridges, size BARs, add devices (drivers bind)", 0, 1, verb_enumerate },
 	{ "lspci", "[LSPCI-OPTIONS...] [--devres]", "the system's lspci on the emulated machine, plus the bound driver", 0, PCL_SCN_MAX_ARGS, verb_lspci },
 	{ "cfg-read", "DEV OFF SIZE", "print a config register (user accessor: waits while blocked)", 3, 3, verb_cfg_read },

@@ -176,6 +176,23 @@ int pcl_scn_input_error(struct pcl_scn *s, const struct pcl_scn_arg *at,
 	return -EINVAL;
 }
 
+const char *pcl_scn_heredoc(struct pcl_scn *s, const struct pcl_scn_arg *a,
+			    size_t *len, int *line)
+{
+	const struct scn_step *st = s->step;
+
+	if (!st || st->data_arg < 0 || a != &st->argv[st->data_arg])
+		return NULL;
+	*len = st->data_len;
+	*line = st->data ? st->data_line : st->line + 1;
+	return st->data ? st->data : "";
+}
+
+const char *pcl_scn_file(struct pcl_scn *s)
+{
+	return s->script->path;
+}
+
 void pcl_scn_fail(struct pcl_scn *s, const char *fmt, ...)
 {
 	FILE *f = s->opts->out;
@@ -574,6 +591,7 @@ struct pcl_scn_session {
 	struct pcl_scn s;
 	struct scn_script sc;		/* the step running, for messages */
 	struct scn_step cur;
+	bool in_doc;			/* cur waits for its here-document */
 	unsigned int lines;		/* fed so far */
 	bool input_error;		/* any step had one */
 };
@@ -610,13 +628,30 @@ int pcl_scn_session_step(struct pcl_scn_session *ss, const char *line,
 	*ret = 0;
 	if (ss->s.torn_down)
 		return 2;
-	/* One step at a time: a long session keeps no history. */
-	r = pcl__scn_parse_one(ss->sc.path, (int)++ss->lines, line,
-			       ss->s.opts->err, &ss->cur);
-	if (r == 2)
-		ss->input_error = true;
-	if (r)
-		return r;
+	if (ss->in_doc) {
+		r = pcl__scn_data_line(ss->sc.path, (int)++ss->lines, line,
+				       strlen(line), ss->s.opts->err, &ss->cur);
+		if (!r)
+			return 1;
+		ss->in_doc = false;
+		if (r == 2) {
+			ss->input_error = true;
+			pcl__scn_step_free(&ss->cur);
+			return 2;
+		}
+	} else {
+		/* One step at a time: a long session keeps no history. */
+		r = pcl__scn_parse_one(ss->sc.path, (int)++ss->lines, line,
+				       ss->s.opts->err, &ss->cur);
+		if (r == 2)
+			ss->input_error = true;
+		if (r)
+			return r;
+		if (ss->cur.data_end) {
+			ss->in_doc = true;
+			return 1;
+		}
+	}
 	ss->s.input_error = false;
 	ss->s.last_ret = 0;
 	run_step(&ss->s, &ss->cur);
@@ -660,6 +695,11 @@ int pcl_scn_session_end(struct pcl_scn_session *ss)
 	int ret;
 
 	s->step = NULL;
+	if (ss->in_doc) {
+		pcl__scn_data_unclosed(ss->sc.path, s->opts->err, &ss->cur);
+		pcl__scn_step_free(&ss->cur);
+		ss->input_error = true;
+	}
 	if (!s->torn_down)
 		run_teardown(s);
 	pcl_report_set_hook(NULL, NULL);

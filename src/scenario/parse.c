@@ -9,10 +9,14 @@
  *   file     := { line }
  *   line     := [ step ] [ comment ] NEWLINE
  *   step     := verb { arg } [ "=>" result ]
- *   arg      := word | key "=" value | quoted
+ *   arg      := word | key "=" value | quoted | key "=<<" WORD
  *   quoted   := '"' { char | '\"' | '\\' | '\n' | '\t' } '"'
  *   result   := "ok" | ERRNAME          (EBUSY, -EBUSY, EPROBE_DEFER, ...)
  *   comment  := "#" { any }
+ *
+ * key=<<WORD is a here-document, as in the shell: the lines after the
+ * step, up to one that holds WORD alone, are the argument's text (a
+ * config-space dump pasted into the scenario).  One per step.
  *
  * Copyright (C) 2026 The pcilab authors
  */
@@ -159,6 +163,26 @@ static int check_chars(struct parser *p, const char *buf, size_t len)
 	return 0;
 }
 
+#define SCN_MAX_WORD	32	/* a here-document's closing word */
+
+/* Argument @i of @st is key=<<WORD at column @col: check WORD. */
+static int heredoc_arg(struct parser *p, struct scn_step *st, int i, int col)
+{
+	const char *word = st->argv[i].value + 2;
+	size_t n = strlen(word);
+
+	if (st->data_arg >= 0)
+		return perr(p, col, "a second here-document on one step (one per step)");
+	if (!n || n > SCN_MAX_WORD || strspn(word,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != n)
+		return perr(p, col,
+			    "here-document word '%s' is not 1-%d letters, digits or '_' (key=<<END)",
+			    word, SCN_MAX_WORD);
+	st->data_arg = i;
+	st->data_end = word;
+	return 0;
+}
+
 static int build_step(struct parser *p, struct token *tok, int ntok,
 		      struct scn_step *st)
 {
@@ -206,6 +230,7 @@ static int build_step(struct parser *p, struct token *tok, int ntok,
 	}
 	st->verb = v;
 	st->argc = nargs;
+	st->data_arg = -1;
 	for (int i = 0; i < nargs; i++) {
 		struct pcl_scn_arg *a = &st->argv[i];
 		struct token *t = &tok[i + 1];
@@ -223,6 +248,9 @@ static int build_step(struct parser *p, struct token *tok, int ntok,
 			a->value = eq + 1;
 			if (!a->key)
 				return perr(p, t->col, "out of memory");
+			if (!strncmp(a->value, "<<", 2) &&
+			    heredoc_arg(p, st, i, t->col + (int)kl + 1))
+				return 2;
 		}
 	}
 	return 0;
@@ -234,6 +262,65 @@ void pcl__scn_step_free(struct scn_step *st)
 		free((char *)st->argv[i].key);
 	free(st->store);
 	free(st->text);
+	free(st->data);
+}
+
+/* Is @line (@len bytes) @word alone, give or take blanks around it? */
+static bool closes(const char *line, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+
+	while (len && is_space(*line)) {
+		line++;
+		len--;
+	}
+	while (len && is_space(line[len - 1]))
+		len--;
+	return len == wl && !memcmp(line, word, wl);
+}
+
+int pcl__scn_data_line(const char *path, int lineno, const char *line,
+		       size_t len, FILE *err, struct scn_step *st)
+{
+	struct parser p = { path, err, lineno };
+	char *data;
+	int ret;
+
+	if (len > SCN_MAX_LINE)
+		return perr(&p, SCN_MAX_LINE + 1, "line longer than %d bytes",
+			    SCN_MAX_LINE);
+	if (memchr(line, '\0', len))
+		return perr(&p, (int)((const char *)memchr(line, '\0', len) -
+				      line) + 1, "NUL byte in scenario text");
+	ret = check_chars(&p, line, len);
+	if (ret)
+		return ret;
+	if (closes(line, len, st->data_end))
+		return 1;
+	if (st->data_len + len + 1 > SCN_MAX_FILE)
+		return perr(&p, 1, "here-document larger than %u MiB",
+			    SCN_MAX_FILE >> 20);
+	data = realloc(st->data, st->data_len + len + 2);
+	if (!data)
+		return perr(&p, 1, "out of memory");
+	if (!st->data)
+		st->data_line = lineno;
+	memcpy(data + st->data_len, line, len);
+	st->data_len += len;
+	data[st->data_len++] = '\n';
+	data[st->data_len] = '\0';
+	st->data = data;
+	return 0;
+}
+
+int pcl__scn_data_unclosed(const char *path, FILE *err,
+			   const struct scn_step *st)
+{
+	struct parser p = { path, err, st->line };
+
+	return perr(&p, st->argv[st->data_arg].col,
+		    "here-document '%s' has no closing '%s' line",
+		    st->argv[st->data_arg].word, st->data_end);
 }
 
 void pcl__scn_script_free(struct scn_script *sc)
@@ -423,7 +510,8 @@ int pcl_scn_check_buffer(const char *name, const char *data, size_t len,
 static int parse_text(struct parser *p, const char *data, size_t len,
 		      struct scn_script *out)
 {
-	unsigned int cap = 0;
+	struct scn_step *doc = NULL;	/* its here-document is open */
+	unsigned int cap = 0, n;
 	size_t off = 0;
 	int ret = 0;
 
@@ -432,14 +520,27 @@ static int parse_text(struct parser *p, const char *data, size_t len,
 		size_t l = nl ? (size_t)(nl - (data + off)) : len - off;
 
 		p->line++;
-		if (memchr(data + off, '\0', l))
+		if (doc) {
+			ret = pcl__scn_data_line(p->path, p->line, data + off, l,
+						 p->err, doc);
+			if (ret == 1) {
+				doc = NULL;
+				ret = 0;
+			}
+		} else if (memchr(data + off, '\0', l)) {
 			ret = perr(p, (int)((const char *)memchr(data + off, '\0', l) -
 					    (data + off)) + 1,
 				   "NUL byte in scenario text");
-		else
+		} else {
+			n = out->nsteps;
 			ret = parse_line(p, data + off, l, out, &cap);
+			if (!ret && out->nsteps > n && out->steps[n].data_end)
+				doc = &out->steps[n];
+		}
 		off += l + 1;
 	}
+	if (!ret && doc)
+		ret = pcl__scn_data_unclosed(p->path, p->err, doc);
 	if (!ret)
 		ret = match_blocks(p, out);
 	if (ret)

@@ -233,6 +233,12 @@ static void assert_reads_back(struct pcl_emu_fn *fn,
 	for (unsigned int i = 0; i < size; i++) {
 		uint8_t want = i < d->size ? d->cfg[i] : 0;
 
+		/* A 64-byte dump gives no capability list (emu.h). */
+		if (d->size == 64 && i == PCI_CAPABILITY_LIST)
+			want = 0;
+		if (d->size == 64 && i == PCI_STATUS)
+			want &= (uint8_t)~PCI_STATUS_CAP_LIST;
+
 		if (buf[i] != want)
 			print_error("%s byte 0x%03x: 0x%02x, expected 0x%02x\n",
 				    d->slot, i, buf[i], want);
