@@ -67,8 +67,13 @@ static void usage(FILE *f)
 "                 scenario (default fuzz-SEED.scn).  Exit 1 if one was found\n"
 "  lspci MACHINE.scn [LSPCI-OPTIONS...] [--devres]\n"
 "                 build the machine a scenario describes, then decode it with the\n"
-"                 system's lspci (-F on a live dump), adding the bound driver\n"
-"                 (with -k or -v) and, with --devres, each device's devres\n"
+"                 system's lspci (reading a sysfs tree pcilab writes of it: config,\n"
+"                 BAR sizes, IRQ, bound driver) and, with --devres, each device's devres\n"
+"  host snapshot [-s SLOT]... [--sysfs DIR] [-o FILE]\n"
+"                 read this machine's PCI functions through sysfs (read only) and\n"
+"                 write a scenario that clones them: config space, capabilities,\n"
+"                 BAR sizes, topology.  Exit 1: written, but some function was\n"
+"                 read in part or left out (each said on stderr)\n"
 "  interrupts MACHINE.scn\n"
 "                 run the scenario, then print a /proc/interrupts-style table\n"
 "  irqdomains MACHINE.scn [--dot]\n"
@@ -381,6 +386,69 @@ bad:
 	return 2;
 }
 
+#define HOST_MAX_SLOTS	64
+
+/* pcilab host snapshot [-s SLOT]... [--sysfs DIR] [-o FILE] */
+static int cmd_host(int argc, char **argv)
+{
+	const char *slots[HOST_MAX_SLOTS + 1], *sysfs = NULL, *path = NULL;
+	char tmp[4096];
+	int nslots = 0, ret;
+	FILE *out = stdout;
+
+	if (argc < 2 || strcmp(argv[1], "snapshot")) {
+		fprintf(stderr, "usage: pcilab host snapshot [-s SLOT]... [--sysfs DIR] [-o FILE]\n");
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (i + 1 >= argc || (strcmp(a, "-s") && strcmp(a, "--sysfs") &&
+				      strcmp(a, "-o"))) {
+			fprintf(stderr, "pcilab host snapshot: %s '%s' (-s SLOT, --sysfs DIR, -o FILE)\n",
+				i + 1 >= argc && a[0] == '-' ? "no value after" : "unknown argument", a);
+			return 2;
+		}
+		if (!strcmp(a, "-s")) {
+			if (nslots == HOST_MAX_SLOTS) {
+				fprintf(stderr, "pcilab host snapshot: more than %d -s filters\n",
+					HOST_MAX_SLOTS);
+				return 2;
+			}
+			slots[nslots++] = argv[++i];
+		} else if (!strcmp(a, "--sysfs")) {
+			sysfs = argv[++i];
+		} else {
+			path = argv[++i];
+		}
+	}
+	slots[nslots] = NULL;
+	if (path) {
+		/* A whole file or none: written aside, renamed when complete. */
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+			fprintf(stderr, "pcilab host snapshot: %s: name too long\n", path);
+			return 2;
+		}
+		out = fopen(tmp, "w");
+		if (!out) {
+			fprintf(stderr, "pcilab host snapshot: %s: %s\n", tmp, strerror(errno));
+			return 2;
+		}
+	}
+	ret = pcl_host_snapshot(sysfs, nslots ? slots : NULL, out, stderr);
+	if (path) {
+		if (fclose(out) || (ret >= 0 && rename(tmp, path))) {
+			fprintf(stderr, "pcilab host snapshot: %s: %s\n", path, strerror(errno));
+			ret = -EIO;
+		}
+		if (ret < 0)
+			unlink(tmp);
+	} else if (fflush(stdout)) {
+		ret = -EIO;
+	}
+	return ret < 0 ? 2 : ret;
+}
+
 static int cmd_checkers(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(checker_help); i++)
@@ -423,6 +491,8 @@ int main(int argc, char **argv)
 		return cmd_lspci(argc - 1, argv + 1, 1);
 	if (!strcmp(cmd, "irqdomains"))
 		return cmd_lspci(argc - 1, argv + 1, 2);
+	if (!strcmp(cmd, "host"))
+		return cmd_host(argc - 1, argv + 1);
 	if (!strcmp(cmd, "verbs")) {
 		pcl_scn_verbs_dump(stdout);
 		return 0;

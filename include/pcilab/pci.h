@@ -520,6 +520,25 @@ void pcl_pci_for_each_dev(void (*fn)(struct pci_dev *pdev, void *arg), void *arg
  */
 int pcl_pci_lspci(FILE *out, int argc, char **argv, bool devres);
 
+/**
+ * pcl_host_snapshot() - read this machine's PCI functions through sysfs
+ * (read only) and write to @out a scenario that re-creates them as
+ * emulated functions: config space (as much as sysfs gives: 4096 or 256
+ * bytes as root, 64 otherwise), BAR sizes from `resource`, topology from
+ * the device links, one host bridge per root bus, then `enumerate`.
+ * @sysfs: the sysfs PCI directory, NULL for /sys/bus/pci (tests give a
+ *	   tree of the same shape).
+ * @slots: NULL for every function, or a NULL-terminated list of
+ *	   "DDDD:BB:DD.F", "BB:DD.F" or "DD.F"; the bridges above a chosen
+ *	   function and function 0 of its device come too.
+ * @err: one line per problem ("DIR/devices/NAME: what: what was done").
+ * Return: 0 every function was read in full; 1 written, but some were
+ * read in part or left out (said on @err); -ENODEV nothing to write;
+ * -errno the directory could not be read.  Context: process.
+ */
+int pcl_host_snapshot(const char *sysfs, const char *const *slots, FILE *out,
+		      FILE *err);
+
 /** pcl_pci_init() - register the PCI bus type; idempotent. */
 int pcl_pci_init(void);
 void pcl_pci_scenario_init(void);

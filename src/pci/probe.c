@@ -300,6 +300,30 @@ static struct pci_bus *reuse_vacant_bus(struct pci_bus *bus, unsigned int devfn,
 	return NULL;
 }
 
+/*
+ * The bus numbers a bridge came with (a cloned machine's firmware set
+ * them): kept, as Linux keeps a valid firmware assignment, if the
+ * secondary bus is below this bus's range end, not used yet and the
+ * subordinate is at or above it.  Return: the secondary bus number (the
+ * subordinate in *@end), or 0 to number the bus afresh.
+ */
+static uint8_t firmware_busnr(struct pci_dev *dev, struct pci_bus *bus,
+			      uint8_t *end)
+{
+	struct pci_host_bridge *h = bus->host;
+	uint8_t pri, sec, sub;
+
+	pci_read_config_byte(dev, PCI_PRIMARY_BUS, &pri);
+	pci_read_config_byte(dev, PCI_SECONDARY_BUS, &sec);
+	pci_read_config_byte(dev, PCI_SUBORDINATE_BUS, &sub);
+	if (pri != bus->number || sec <= bus->number || sub < sec ||
+	    !h->next_busnr || sec < h->next_busnr)
+		return 0;
+	h->next_busnr = sec == 0xff ? 0 : (uint8_t)(sec + 1);
+	*end = sub;
+	return sec;
+}
+
 /* Scan @bus (its emulated side @hw); new devices are appended to @added. */
 static int scan_bus(struct pci_bus *bus, struct pcl_emu_bus *hw, int depth,
 		    struct pci_dev **added, int nadded, int max)
@@ -340,8 +364,11 @@ static int scan_bus(struct pci_bus *bus, struct pcl_emu_bus *hw, int depth,
 				continue;
 			}
 			if (!child) {
-				uint8_t nr = h->next_busnr++;	/* 255 -> 0: none left */
+				uint8_t fw_end = 0;
+				uint8_t nr = firmware_busnr(dev, bus, &fw_end);
 
+				if (!nr)
+					nr = h->next_busnr++;	/* 255 -> 0: none left */
 				pci_write_config_byte(dev, PCI_PRIMARY_BUS, bus->number);
 				pci_write_config_byte(dev, PCI_SECONDARY_BUS, nr);
 				pci_write_config_byte(dev, PCI_SUBORDINATE_BUS, 0xff);
@@ -349,6 +376,10 @@ static int scan_bus(struct pci_bus *bus, struct pcl_emu_bus *hw, int depth,
 				if (!child)
 					continue;
 				nadded = scan_bus(child, chw, depth + 1, added, nadded, max);
+				/* The firmware's range may be larger (room kept for
+				 * hot-plug); the next bus number comes after it. */
+				if (h->next_busnr && fw_end >= h->next_busnr)
+					h->next_busnr = fw_end == 0xff ? 0 : (uint8_t)(fw_end + 1);
 				child->busn_end = (uint8_t)(h->next_busnr - 1);
 			} else {
 				/* Rescan after a hot-remove: the bus keeps its
