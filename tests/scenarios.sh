@@ -62,6 +62,12 @@ if [ -x /usr/bin/lspci ]; then
 		    "Kernel driver in use: nvme-lite"; do
 		grep -qF -- "$want" <<<"$out" && ok || bad "pcilab lspci: lacks '$want'"
 	done
+	# Read as a sysfs tree: BAR sizes, and the driver once, from lspci.
+	out=$("$PCILAB" lspci scenarios/machine-q35.scn -vvv -s 01:00.0 2>&1)
+	grep -qE '^	Region 0: .*\[size=[0-9]+[KMGT]?\]$' <<<"$out" && ok ||
+		bad "pcilab lspci -vvv: no [size=] on the Region line"
+	n=$(grep -cxF -- "	Kernel driver in use: nvme-lite" <<<"$out")
+	[ "$n" -eq 1 ] && ok || bad "pcilab lspci -vvv: 'Kernel driver in use: nvme-lite' $n times, expected once"
 	if diff <("$PCILAB" lspci scenarios/machine-q35.scn -xxx -s 00:05.0 2>&1 | sed 1d) \
 		<(sed 1d tests/data/virtio-net.lspci-xxxx.txt) >/dev/null; then
 		ok
