@@ -65,6 +65,7 @@ done
 
 if [ "$ONLY" != threaded ]; then
 	run_one "$B:scenarios" tests/scenarios.sh "$B/pcilab"
+	run_one "$B:host" tests/host.sh "$B/pcilab"
 	# The fuzzer: a CI-sized clean run, and every wrong driver found.
 	# Sanitizer builds run a shorter clean run (they are 2-5x slower).
 	fuzz_ops=200000

@@ -50,13 +50,15 @@
 #include "internal.h"
 
 #define SNAP_MAX_FNS	4096	/* functions read from one tree */
-#define SNAP_MAX_DEPTH	16	/* bridges above a function */
 #define SNAP_ROOTS	64	/* root buses */
+#define ROOT_DROPPED	(-1)	/* snap_fn.root: left out */
+#define ROOT_PENDING	(-2)	/* behind a bridge: its root is not known yet */
 
 struct snap_fn {
 	char name[24];			/* "0000:00:03.0" */
 	unsigned int domain, bus, devfn;
-	int parent;			/* index of the bridge above, or -1 */
+	char parent_name[24];		/* the bridge above, "" on a root bus */
+	int parent;			/* its index, or -1 */
 	int root;			/* index into snap->roots */
 	struct pcl_dump_fn d;		/* config (d.size bytes), BAR sizes */
 	long irq;			/* -1: unknown */
@@ -80,7 +82,7 @@ struct snap {
 	unsigned int n;
 	struct snap_root roots[SNAP_ROOTS];
 	unsigned int nroots;
-	unsigned int problems;		/* functions left out or partial */
+	unsigned int problems;		/* said: read in part, or left out */
 	bool short_config;		/* a 64-byte config was read */
 };
 
@@ -89,6 +91,7 @@ static void __printf(3, 4) say(struct snap *sn, const char *name,
 {
 	va_list ap;
 
+	sn->problems++;
 	fprintf(sn->err, "pcilab host snapshot: %s/devices/%s", sn->dir, name);
 	fputs(": ", sn->err);
 	va_start(ap, fmt);
@@ -278,10 +281,10 @@ static int find_root(struct snap *sn, const char *spec)
  * ".../pciDDDD:BB/DDDD:BB:DD.F[/DDDD:BB:DD.F...]".  The parent is kept as
  * a name here and resolved to an index once every function is read.
  */
-static int read_topology(struct snap *sn, struct snap_fn *f, char *parent,
-			 size_t plen)
+static int read_topology(struct snap *sn, struct snap_fn *f)
 {
 	char path[PATH_MAX], real[PATH_MAX], *slash, *up;
+	unsigned int d, b, devfn;
 
 	snprintf(path, sizeof(path), "%s/devices/%s", sn->dir, f->name);
 	if (!realpath(path, real)) {
@@ -298,7 +301,6 @@ static int read_topology(struct snap *sn, struct snap_fn *f, char *parent,
 	*slash = '\0';
 	up = strrchr(real, '/');
 	up = up ? up + 1 : real;
-	parent[0] = '\0';
 	if (!strncmp(up, "pci", 3)) {
 		f->root = find_root(sn, up);
 		if (f->root < 0) {
@@ -308,23 +310,23 @@ static int read_topology(struct snap *sn, struct snap_fn *f, char *parent,
 		}
 		return 0;
 	}
-	if ((size_t)snprintf(parent, plen, "%s", up) >= plen) {
+	if (!parse_name(up, &d, &b, &devfn)) {
 		say(sn, f->name, "sits under '%s', not a PCI function: left out", up);
 		return -1;
 	}
+	snprintf(f->parent_name, sizeof(f->parent_name), "%.23s", up);
 	return 0;
 }
 
 /* One entry of DIR/devices.  Return: 0 read (perhaps in part), -1 left out. */
-static int read_fn(struct snap *sn, const char *name, struct snap_fn *f,
-		   char *parent, size_t plen)
+static int read_fn(struct snap *sn, const char *name, struct snap_fn *f)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
 	memset(f, 0, sizeof(*f));
 	f->parent = -1;
-	f->root = -1;
+	f->root = ROOT_PENDING;
 	if (!parse_name(name, &f->domain, &f->bus, &f->devfn)) {
 		say(sn, name, "not a PCI function name (DDDD:BB:DD.F): ignored");
 		return -1;
@@ -340,7 +342,7 @@ static int read_fn(struct snap *sn, const char *name, struct snap_fn *f,
 		say(sn, name, "an SR-IOV virtual function (pcilab emulates no SR-IOV): left out");
 		return -1;
 	}
-	if (read_topology(sn, f, parent, plen) || read_config(sn, f))
+	if (read_topology(sn, f) || read_config(sn, f))
 		return -1;
 	read_resource(sn, f);
 	read_extras(sn, f);
@@ -363,45 +365,44 @@ static bool is_bridge(const struct snap_fn *f)
 }
 
 /*
- * Parents by name to indices; a function whose bridge was left out, or
- * that sits under something that is not a bridge, goes too, and so does
- * what sits behind it.
+ * Parents by name to indices, and each function's root from its
+ * bridge's.  A function whose bridge was left out, or that sits under
+ * something that is not a bridge, goes too, and so does what sits
+ * behind it.
  */
-static void link_parents(struct snap *sn, char (*parent)[PATH_MAX])
+static void link_parents(struct snap *sn)
 {
 	bool changed = true;
 
 	for (unsigned int i = 0; i < sn->n; i++) {
 		struct snap_fn *f = &sn->fns[i];
 
-		if (!parent[i][0])
+		if (!f->parent_name[0] || f->root == ROOT_DROPPED)
 			continue;
-		f->parent = find_fn(sn, parent[i]);
+		f->parent = find_fn(sn, f->parent_name);
 		if (f->parent < 0 || !is_bridge(&sn->fns[f->parent])) {
 			say(sn, f->name, "sits behind %s, which %s: left out",
-			    parent[i], f->parent < 0 ? "was not read" : "is not a bridge");
-			f->root = -1;
+			    f->parent_name, f->parent < 0 ? "was not read" : "is not a bridge");
+			f->root = ROOT_DROPPED;
 		}
 	}
-	/* Depth is bounded: a chain longer than SNAP_MAX_DEPTH goes too. */
+	/* A path in /sys/devices is a tree: this ends within its depth. */
 	while (changed) {
 		changed = false;
 		for (unsigned int i = 0; i < sn->n; i++) {
 			struct snap_fn *f = &sn->fns[i];
-			int p = f->parent, depth = 0;
+			int up;
 
-			if (f->root < 0 || p < 0)
+			if (f->root != ROOT_PENDING)
 				continue;
-			while (p >= 0 && sn->fns[p].root >= 0 && depth <= SNAP_MAX_DEPTH) {
-				p = sn->fns[p].parent;
-				depth++;
-			}
-			if (p >= 0 || depth > SNAP_MAX_DEPTH) {
-				f->root = -1;
-				changed = true;
-			} else {
-				f->root = sn->fns[f->parent].root;
-			}
+			up = sn->fns[f->parent].root;
+			if (up == ROOT_PENDING)
+				continue;
+			if (up == ROOT_DROPPED)
+				say(sn, f->name, "sits behind %s, which was left out: left out",
+				    sn->fns[f->parent].name);
+			f->root = up;
+			changed = true;
 		}
 	}
 }
@@ -409,7 +410,7 @@ static void link_parents(struct snap *sn, char (*parent)[PATH_MAX])
 /* Read every function under DIR/devices.  Return: 0, or -errno. */
 static int read_tree(struct snap *sn)
 {
-	char path[PATH_MAX], (*parent)[PATH_MAX] = NULL;
+	char path[PATH_MAX];
 	struct dirent **ents = NULL;
 	int nents, ret = 0;
 
@@ -422,8 +423,7 @@ static int read_tree(struct snap *sn)
 		return ret;
 	}
 	sn->fns = calloc((size_t)nents + 1, sizeof(*sn->fns));
-	parent = calloc((size_t)nents + 1, sizeof(*parent));
-	if (!sn->fns || !parent) {
+	if (!sn->fns) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -435,28 +435,23 @@ static int read_tree(struct snap *sn)
 		if (sn->n == SNAP_MAX_FNS) {
 			say(sn, name, "more than %d functions: the rest are left out",
 			    SNAP_MAX_FNS);
-			sn->problems++;
 			break;
 		}
-		if (read_fn(sn, name, &sn->fns[sn->n], parent[sn->n],
-			    sizeof(parent[0])))
-			sn->problems++;
-		else
+		if (!read_fn(sn, name, &sn->fns[sn->n]))
 			sn->n++;
 	}
-	link_parents(sn, parent);
 out:
 	for (int i = 0; i < nents; i++)
 		free(ents[i]);
 	free(ents);
-	free(parent);
 	return ret;
 }
 
 /*
  * Every function is built once as pcilab would build it from the
  * scenario; one that cannot be (a capability list that loops, an MSI-X
- * table outside its BAR) is said and left out.
+ * table outside its BAR) is said and left out, before the topology is
+ * resolved, so that what sits behind it goes too.
  */
 static void check_buildable(struct snap *sn)
 {
@@ -465,20 +460,24 @@ static void check_buildable(struct snap *sn)
 		struct pcl_emu_fn *fn;
 		char where[PATH_MAX + 32];
 
-		if (f->root < 0)
-			continue;
 		snprintf(where, sizeof(where), "%s/devices/%s/config", sn->dir,
 			 f->name);
 		if (pcl_emu_fn_from_dump(&f->d, where, sn->err, &fn)) {
 			say(sn, f->name, "cannot be emulated (above): left out");
-			f->root = -1;
-			sn->problems++;
+			f->root = ROOT_DROPPED;
 			continue;
 		}
 		pcl_emu_fn_free(fn);
-		if (f->d.size == PCI_CFG_SPACE_EXP_SIZE)
-			sn->roots[f->root].ecam = true;
 	}
+}
+
+/* A root bus with a function of 4 KiB config space has ECAM. */
+static void find_ecam(struct snap *sn)
+{
+	for (unsigned int i = 0; i < sn->n; i++)
+		if (sn->fns[i].root >= 0 &&
+		    sn->fns[i].d.size == PCI_CFG_SPACE_EXP_SIZE)
+			sn->roots[sn->fns[i].root].ecam = true;
 }
 
 /* Does @f match a -s filter: "DDDD:BB:DD.F", "BB:DD.F" or "DD.F"? */
@@ -703,6 +702,8 @@ int pcl_host_snapshot(const char *sysfs, const char *const *slots, FILE *out,
 	if (ret)
 		goto out;
 	check_buildable(&sn);
+	link_parents(&sn);
+	find_ecam(&sn);
 	nfns = select_fns(&sn, slots);
 	if (!nfns) {
 		fprintf(err, "pcilab host snapshot: %s: no PCI function %s\n",
