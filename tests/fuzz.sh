@@ -99,5 +99,20 @@ printf 'host pci0\nplug 04.0 model=switchtec\nplug 05.0 model=nvme\nenumerate\n'
 out=$("$PCILAB" fuzz --machine "$tmp/machine.scn" --seed 3 --ops 3000 --out "$tmp/m.scn" 2>&1)
 [ $? -eq 0 ] && ok || { bad "fuzz --machine:"; echo "$out"; }
 
+# 5. A machine cloned from sysfs (here-documents): fuzzed clean, and a
+# wrong driver found on it is shrunk with the clone's config space whole.
+out=$("$PCILAB" fuzz --machine examples/this-machine.scn --seed 1 --ops 5000 2>&1)
+[ $? -eq 0 ] && ok || { bad "fuzz --machine examples/this-machine.scn:"; echo "$out"; }
+"$PCILAB" fuzz --machine examples/this-machine.scn --seed 7 --drivers wrong-busmaster \
+	--out "$tmp/clone.scn" >/dev/null 2>"$tmp/clone.err"
+if [ $? -eq 1 ] && [ ! -s "$tmp/clone.err" ] && grep -q '^plug 0[1-5].0 dump=<<END bar0=512K$' "$tmp/clone.scn" &&
+   [ "$(grep -c '^[0-9a-f][0-9a-f]: ' "$tmp/clone.scn")" -eq 16 ]; then
+	ok
+else
+	bad "a reproducer on a cloned machine lost its here-document"; cat "$tmp/clone.err"; head -20 "$tmp/clone.scn"
+fi
+"$PCILAB" run "$tmp/clone.scn" 2>&1 | grep -q "\[residue\]\|residue after unbind" && ok \
+	|| bad "the cloned machine's reproducer does not replay to the residue report"
+
 echo "scenarios: $pass passed, $fail failed"
 [ $fail -eq 0 ]

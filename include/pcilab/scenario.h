@@ -77,6 +77,9 @@ void pcl_scn_pass(struct pcl_scn *s);
 void pcl_scn_note(struct pcl_scn *s, const char *fmt, ...) __printf(2, 3);
 /** pcl_scn_out() - the stream where verbs print what the user asked for. */
 FILE *pcl_scn_out(struct pcl_scn *s);
+/** pcl_scn_err() - the stream for input errors (details before
+ * pcl_scn_input_error()'s line). */
+FILE *pcl_scn_err(struct pcl_scn *s);
 
 /* Argument helpers; each reports an input error itself on failure. */
 int pcl_scn_arg_uint(struct pcl_scn *s, const struct pcl_scn_arg *a,

@@ -72,10 +72,12 @@ struct op {
 	unsigned int n;
 };
 
-/* As kept in a program: the lines, '\n'-separated, in one string. */
+/* As kept in a program: the lines, '\n'-separated, in one string.  A
+ * block (a step with its here-document) is shrunk whole, never split. */
 struct pop {
 	char *text;
 	unsigned int n;
+	bool block;
 };
 
 struct prog {
@@ -100,8 +102,19 @@ static int prog_add_text(struct prog *p, const char *text, unsigned int nlines)
 	if (!t)
 		return -ENOMEM;
 	p->op[p->n].text = t;
+	p->op[p->n].block = false;
 	p->op[p->n++].n = nlines;
 	return 0;
+}
+
+/* A copy of @op (a line, two, or a block) at the end of @p. */
+static int prog_add_op(struct prog *p, const struct pop *op)
+{
+	int ret = prog_add_text(p, op->text, op->n);
+
+	if (!ret)
+		p->op[p->n - 1].block = op->block;
+	return ret;
 }
 
 static int prog_add(struct prog *p, const struct op *op)
@@ -806,7 +819,7 @@ static int prog_without(const struct prog *p, unsigned int from,
 	prog_clear(out);
 	for (unsigned int i = 0; i < p->n; i++)
 		if ((i < from || i >= from + len) &&
-		    prog_add_text(out, p->op[i].text, p->op[i].n))
+		    prog_add_op(out, &p->op[i]))
 			return -ENOMEM;
 	return 0;
 }
@@ -848,12 +861,17 @@ static void split_lines(struct prog *p)
 {
 	struct prog out = { 0 };
 
-	for (unsigned int i = 0; i < p->n; i++)
+	for (unsigned int i = 0; i < p->n; i++) {
+		if (p->op[i].block) {
+			prog_add_op(&out, &p->op[i]);
+			continue;
+		}
 		for (unsigned int l = 0; l < p->op[i].n; l++) {
 			char buf[LINE_MAX_];
 
 			prog_add_text(&out, pop_line(&p->op[i], l, buf, sizeof(buf)), 1);
 		}
+	}
 	prog_free(p);
 	*p = out;
 }
@@ -885,12 +903,16 @@ static bool drop_refused(struct shrinker *sh, struct prog *p, int **rets)
 		exec_prog(sh->rn, p, &e, NULL, NULL);
 		if (!same_failure(&e, sh->want))
 			return false;
-		for (unsigned int i = 0; i < p->n; i++) {
-			if ((*rets)[i] == INPUT_ERROR) {
+		for (unsigned int i = 0, li = 0; i < p->n; li += p->op[i++].n) {
+			bool refused = false;
+
+			for (unsigned int l = 0; l < p->op[i].n; l++)
+				refused |= (*rets)[li + l] == INPUT_ERROR;
+			if (refused) {
 				dropped = true;
 				continue;
 			}
-			prog_add_text(&keep, p->op[i].text, 1);
+			prog_add_op(&keep, &p->op[i]);
 		}
 		if (!dropped) {
 			prog_free(&keep);
@@ -923,19 +945,26 @@ static int write_repro(const struct pcl_fuzz_opts *o, const struct prog *p,
 		(unsigned long long)o->seed, o->drivers ? " --drivers " : "",
 		o->drivers ? o->drivers : "", found_at);
 	fprintf(f, "# shrunk to %u lines.  Replay: pcilab run --trace %s\n",
-		p->n, r->repro);
+		prog_lines(p), r->repro);
 	fprintf(f, "# Expected failure: [%s] %s\n", pcl_checker_name(want->chk),
 		want->title);
 	fprintf(f, "title \"fuzz seed %llu: a [%s] report\"\n",
 		(unsigned long long)o->seed, pcl_checker_name(want->chk));
-	for (unsigned int i = 0; i < p->n; i++) {
-		if (rets[i] < 0)
-			fprintf(f, "%s => %s\n", p->op[i].text, pcl_errname(rets[i]));
+	for (unsigned int i = 0, li = 0; i < p->n; li += p->op[i++].n) {
+		/* A block's step runs at its closing line; "=> ERR" goes on
+		 * the step's own (first) line. */
+		int res = rets[li + p->op[i].n - 1];
+		const char *t = p->op[i].text;
+		size_t first = strcspn(t, "\n");
+
+		if (res < 0)
+			fprintf(f, "%.*s => %s%s\n", (int)first, t, pcl_errname(res),
+				t + first);
 		else
-			fprintf(f, "%s\n", p->op[i].text);
+			fprintf(f, "%s\n", t);
 	}
 	fclose(f);
-	r->repro_lines = p->n + 1;
+	r->repro_lines = prog_lines(p) + 1;
 	return 0;
 }
 
@@ -982,6 +1011,43 @@ static int setup_drivers(struct world *w, const char *extra)
 	return 0;
 }
 
+/* Lines of the user's machine that go into the prelude as one block. */
+struct block {
+	char *text;
+	size_t len;
+	unsigned int n;
+};
+
+static int block_line(struct block *b, const char *line)
+{
+	size_t l = strlen(line);
+	char *t = realloc(b->text, b->len + l + 2);
+
+	if (!t)
+		return -ENOMEM;
+	if (b->n)
+		t[b->len++] = '\n';
+	memcpy(t + b->len, line, l + 1);
+	b->text = t;
+	b->len += l;
+	b->n++;
+	return 0;
+}
+
+/* The block so far as one operation of @pre (a line alone stays a line). */
+static int block_end(struct prog *pre, struct block *b)
+{
+	int ret = 0;
+
+	if (b->n)
+		ret = prog_add_text(pre, b->text, b->n);
+	if (!ret && b->n > 1)
+		pre->op[pre->n - 1].block = true;
+	free(b->text);
+	memset(b, 0, sizeof(*b));
+	return ret;
+}
+
 /* Read the user's machine: run it once to learn its devices, keep its
  * lines as the prelude. */
 static int user_machine(const char *path, struct world *w, struct prog *pre)
@@ -990,6 +1056,7 @@ static int user_machine(const char *path, struct world *w, struct prog *pre)
 	struct pcl_scn_result res;
 	struct pcl_scn_session *ss;
 	FILE *f = fopen(path, "r");
+	struct block blk = { 0 };
 	char line[4096];
 	int lineno = 0, bad = 0, ret;
 
@@ -1013,10 +1080,18 @@ static int user_machine(const char *path, struct world *w, struct prog *pre)
 		}
 		switch (pcl_scn_session_step(ss, line, &ret)) {
 		case 0:
-			prog_line(pre, "%s", line);
+			if (block_line(&blk, line) || block_end(pre, &blk))
+				bad = -ENOMEM;
 			if (ret)
 				fprintf(stderr, "%s:%d: warning: step failed with -%s\n",
 					path, lineno, pcl_errname(ret));
+			break;
+		case 1:
+			/* a comment, or a step with a here-document (a cloned
+			 * function's config space) and its lines: kept with the
+			 * step that runs next, as one block */
+			if (block_line(&blk, line))
+				bad = -ENOMEM;
 			break;
 		case 2:
 			bad = 1;
@@ -1026,9 +1101,13 @@ static int user_machine(const char *path, struct world *w, struct prog *pre)
 			break;
 	}
 	fclose(f);
+	if (!bad && block_end(pre, &blk))	/* trailing comments */
+		bad = 1;
+	free(blk.text);
 	if (!bad)
 		pcl_pci_for_each_dev(discover, w);
-	pcl_scn_session_end(ss);
+	if (pcl_scn_session_end(ss) == 0 && res.input_error)
+		bad = 1;			/* a here-document never closed */
 	if (bad)
 		return -EINVAL;
 	if (!w->nslots) {
@@ -1081,7 +1160,7 @@ int pcl_fuzz_run(const struct pcl_fuzz_opts *o, struct pcl_fuzz_result *r)
 
 	/* The fuzzing run: the prelude, then generated operations. */
 	for (unsigned int i = 0; i < pre.n; i++)
-		prog_add_text(&p, pre.op[i].text, pre.op[i].n);
+		prog_add_op(&p, &pre.op[i]);
 	rn.prelude = pre.n;
 	e.ran = 0;
 	if (o->stress)

@@ -19,6 +19,13 @@
  * pci_disable_device() leaves decoding on; a device left enabled is
  * reported as such.
  *
+ * Bus mastering, INTx-disable, MSI and MSI-X enables that the device came with (the
+ * state at its first probe: firmware's, or the host driver's in a clone
+ * of a live machine) are the previous owner's: the core's teardown clears
+ * them (pci_disable_device(); pci_free_irq_vectors(), which gives INTx
+ * back) as Linux does, and
+ * that is not the driver's residue.  From then on they are compared.
+ *
  * Copyright (C) 2026 The pcilab authors
  */
 #include <stdlib.h>
@@ -32,6 +39,9 @@ struct pcl_residue {
 	uint16_t msi_flags;
 	uint16_t msix_flags;
 	uint16_t pmcsr;
+	/* the watched bits set when the device was first probed, not yet
+	 * cleared: a previous owner's, whose clearing is not residue */
+	uint16_t inherited_command, inherited_msi, inherited_msix;
 };
 
 static void read_state(struct pci_dev *dev, struct pcl_residue *r)
@@ -62,13 +72,23 @@ static bool present(struct pci_dev *dev)
 
 int pcl__residue_snapshot(struct pci_dev *dev)
 {
+	bool first = !dev->residue;
+
 	/* Core bookkeeping, not the binding's: host memory. */
-	if (!dev->residue) {
+	if (first) {
 		dev->residue = calloc(1, sizeof(*dev->residue));
 		if (!dev->residue)
 			return -ENOMEM;
 	}
 	read_state(dev, dev->residue);
+	if (first) {
+		struct pcl_residue *r = dev->residue;
+
+		r->inherited_command = r->command & (PCI_COMMAND_MASTER |
+						     PCI_COMMAND_INTX_DISABLE);
+		r->inherited_msi = r->msi_flags & PCI_MSI_FLAGS_ENABLE;
+		r->inherited_msix = r->msix_flags & PCI_MSIX_FLAGS_ENABLE;
+	}
 	/* A device whose hardware vanished (now, or while we read: reads
 	 * go all ones and stay so) has no state to compare with. */
 	dev->residue->valid = present(dev);
@@ -89,26 +109,39 @@ static void residue(struct pci_dev *dev, const char *what)
 }
 
 /* The bits a driver controls, and where the snapshot keeps each. */
+#define NO_INHERIT	((size_t)-1)
 static const struct watched_bit {
 	const char *reg, *name;
 	size_t field;
 	uint16_t bit;
+	size_t inherited;	/* where its inherited bit is, or NO_INHERIT */
 } watched[] = {
-	{ "COMMAND", "Bus Master", offsetof(struct pcl_residue, command), PCI_COMMAND_MASTER },
-	{ "COMMAND", "INTx-disable", offsetof(struct pcl_residue, command), PCI_COMMAND_INTX_DISABLE },
-	{ "COMMAND", "SERR#", offsetof(struct pcl_residue, command), PCI_COMMAND_SERR },
-	{ "COMMAND", "Parity", offsetof(struct pcl_residue, command), PCI_COMMAND_PARITY },
-	{ "MSI", "Enable", offsetof(struct pcl_residue, msi_flags), PCI_MSI_FLAGS_ENABLE },
-	{ "MSI-X", "Enable", offsetof(struct pcl_residue, msix_flags), PCI_MSIX_FLAGS_ENABLE },
-	{ "MSI-X", "Function Mask", offsetof(struct pcl_residue, msix_flags), PCI_MSIX_FLAGS_MASKALL },
+	{ "COMMAND", "Bus Master", offsetof(struct pcl_residue, command), PCI_COMMAND_MASTER,
+	  offsetof(struct pcl_residue, inherited_command) },
+	{ "COMMAND", "INTx-disable", offsetof(struct pcl_residue, command), PCI_COMMAND_INTX_DISABLE,
+	  offsetof(struct pcl_residue, inherited_command) },
+	{ "COMMAND", "SERR#", offsetof(struct pcl_residue, command), PCI_COMMAND_SERR, NO_INHERIT },
+	{ "COMMAND", "Parity", offsetof(struct pcl_residue, command), PCI_COMMAND_PARITY, NO_INHERIT },
+	{ "MSI", "Enable", offsetof(struct pcl_residue, msi_flags), PCI_MSI_FLAGS_ENABLE,
+	  offsetof(struct pcl_residue, inherited_msi) },
+	{ "MSI-X", "Enable", offsetof(struct pcl_residue, msix_flags), PCI_MSIX_FLAGS_ENABLE,
+	  offsetof(struct pcl_residue, inherited_msix) },
+	{ "MSI-X", "Function Mask", offsetof(struct pcl_residue, msix_flags), PCI_MSIX_FLAGS_MASKALL, NO_INHERIT },
 };
 
 /* A bit the driver may change: report it if it differs from before. */
 static void cmp_bit(struct pci_dev *dev, const char *reg, const char *name,
-		    uint16_t before, uint16_t after, uint16_t bit)
+		    uint16_t before, uint16_t after, uint16_t bit,
+		    uint16_t *inherited)
 {
 	char what[96];
 
+	/* A previous owner's bit, cleared by the core's teardown: from now
+	 * on the device's state is this core's. */
+	if (inherited && (*inherited & bit) && !(after & bit)) {
+		*inherited &= (uint16_t)~bit;
+		return;
+	}
 	if ((before ^ after) & bit) {
 		snprintf(what, sizeof(what), "%s: %s left %s", reg, name,
 			 (after & bit) ? "set" : "cleared");
@@ -139,7 +172,8 @@ void pcl__residue_check(struct pci_dev *dev)
 			cmp_bit(dev, w->reg, w->name,
 				*(const uint16_t *)((const char *)b + w->field),
 				*(const uint16_t *)((const char *)&now + w->field),
-				w->bit);
+				w->bit, w->inherited == NO_INHERIT ? NULL :
+				(uint16_t *)((char *)b + w->inherited));
 		}
 		if (((b->pmcsr ^ now.pmcsr) & PCI_PM_CTRL_STATE_MASK) &&
 		    dev->pm_by_driver) {

@@ -122,7 +122,7 @@ static int load_dump(struct pcl_scn *s, const struct pcl_scn_arg *a,
 	if (text) {
 		*where = pcl_scn_file(s);
 		ret = pcl_dump_parse(*where, (unsigned int)line, text, len,
-				     fns, n, stderr);
+				     fns, n, pcl_scn_err(s));
 		if (ret)
 			return pcl_scn_input_error(s, a,
 				"the dump in the here-document is not usable (%s)",
@@ -130,7 +130,7 @@ static int load_dump(struct pcl_scn *s, const struct pcl_scn_arg *a,
 		return 0;
 	}
 	*where = a->value;
-	ret = pcl_dump_load(a->value, fns, n, stderr);
+	ret = pcl_dump_load(a->value, fns, n, pcl_scn_err(s));
 	if (ret)
 		return pcl_scn_input_error(s, a, "cannot use dump '%s' (%s)",
 					   a->value, pcl_errname(ret));
@@ -162,7 +162,7 @@ static struct pcl_emu_fn *fn_from_dump(struct pcl_scn *s,
 	}
 	if (n) {
 		memcpy(fns[pick].bar_size, bar_size, sizeof(fns[pick].bar_size));
-		if (pcl_emu_fn_from_dump(&fns[pick], where, stderr, &fn))
+		if (pcl_emu_fn_from_dump(&fns[pick], where, pcl_scn_err(s), &fn))
 			pcl_scn_input_error(s, a, "the dump %s is not usable",
 					    where == a->value ? a->value :
 					    "in the here-document");

@@ -188,6 +188,11 @@ const char *pcl_scn_heredoc(struct pcl_scn *s, const struct pcl_scn_arg *a,
 	return st->data ? st->data : "";
 }
 
+FILE *pcl_scn_err(struct pcl_scn *s)
+{
+	return s->opts->err;
+}
+
 const char *pcl_scn_file(struct pcl_scn *s)
 {
 	return s->script->path;
