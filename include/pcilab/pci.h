@@ -513,9 +513,11 @@ void pcl_pci_for_each_dev(void (*fn)(struct pci_dev *pdev, void *arg), void *arg
 
 /**
  * pcl_pci_lspci() - run the system's lspci on the emulated machine: the
- * live config spaces are written as an `lspci -xxxx` dump and decoded by
- * `lspci -F` with @argv; "Kernel driver in use:" (with -k or -v) and, if
- * @devres, each device's devres are added to its block.  Context: process.
+ * machine is written as a sysfs tree in a temporary directory (config,
+ * resource, irq, ids, driver link) and decoded by `lspci -A linux-sysfs`
+ * with @argv, so BAR sizes, IRQs and the bound driver print as for real
+ * hardware; if @devres, each device's devres are added to its block.  The
+ * tree is removed on every path.  Context: process.
  * Return: lspci's exit status, or -ENOENT if lspci is not installed.
  */
 int pcl_pci_lspci(FILE *out, int argc, char **argv, bool devres);

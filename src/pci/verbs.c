@@ -728,7 +728,7 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "host", "NAME [kind=ecam|conf1] [domain=N]", "a PCI host bridge (ECAM: lockless config access; conf1: serialised)", 1, 3, verb_host },
 	{ "plug", "DD.F model=NAME|dump=FILE|dump=<<END [from=SLOT] [barN=SIZE]... [host=NAME] [behind=DD.F/...]", "put an emulated function in a slot (host pci0 by default); a dump's BAR sizes from barN= (else from the addresses' alignment)", 2, 11, verb_plug },
 	{ "enumerate", "[HOST]", "scan: number bridges, size BARs, add devices (drivers bind)", 0, 1, verb_enumerate },
-	{ "lspci", "[LSPCI-OPTIONS...] [--devres]", "the system's lspci on the emulated machine, plus the bound driver", 0, PCL_SCN_MAX_ARGS, verb_lspci },
+	{ "lspci", "[LSPCI-OPTIONS...] [--devres]", "the system's lspci on the emulated machine (BAR sizes, IRQs, bound driver); --devres adds the devres", 0, PCL_SCN_MAX_ARGS, verb_lspci },
 	{ "cfg-read", "DEV OFF SIZE", "print a config register (user accessor: waits while blocked)", 3, 3, verb_cfg_read },
 	{ "cfg-write", "DEV OFF SIZE VALUE", "write a config register (user accessor)", 4, 4, verb_cfg_write },
 	{ "expect-cfg", "DEV OFF SIZE VALUE [mask=M]", "a config register holds VALUE (under MASK)", 4, 5, verb_expect_cfg },
