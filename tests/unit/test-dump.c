@@ -1042,6 +1042,99 @@ static void test_builders_cannot_add_to_dump(void **state)
 	pcl_emu_fn_free(fn);
 }
 
+/* A size the reader knows (sysfs resource) wins over the alignment. */
+static void test_given_bar_size(void **state)
+{
+	static const char text[] = X64;
+	struct pcl_dump_fn *fns;
+	struct pcl_emu_fn *fn;
+	unsigned int n;
+
+	fns = load_ok(text, strlen(text), &n);
+	/* BAR0 is 64-bit memory at 0x4000100000: its alignment says 1 MiB */
+	fns[0].bar_size[0] = 512 * 1024;
+	fn = build_ok(&fns[0]);
+	assert_int_equal(pcl_emu_bar_size(fn, 0), 512 * 1024);
+	pcl_emu_cfg_write(fn, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	assert_int_equal(pcl_emu_cfg_read(fn, PCI_BASE_ADDRESS_0, 4),
+			 (uint32_t)~(512 * 1024 - 1) | 0x4);
+	pcl_emu_fn_free(fn);
+	free(fns);
+}
+
+/* A given size must be a power of two the address is aligned to. */
+static void test_given_bar_size_refused(void **state)
+{
+	static const char text[] = X64;
+	struct pcl_dump_fn *fns;
+	struct pcl_emu_fn *fn = NULL;
+	char *said = NULL;
+	size_t len = 0;
+	unsigned int n;
+	FILE *err;
+
+	fns = load_ok(text, strlen(text), &n);
+	fns[0].bar_size[0] = 2 << 20;		/* 0x4000100000: misaligned */
+	err = open_memstream(&said, &len);
+	assert_int_equal(pcl_emu_fn_from_dump(&fns[0], "t", err, &fn), -EINVAL);
+	fclose(err);
+	assert_null(fn);
+	assert_non_null(strstr(said, "BAR 0: address 0x4000100000 is not aligned to its size 0x200000"));
+	free(said);
+	said = NULL;
+	fns[0].bar_size[0] = 0;
+	fns[0].bar_size[1] = 4096;		/* BAR0's upper half */
+	err = open_memstream(&said, &len);
+	assert_int_equal(pcl_emu_fn_from_dump(&fns[0], "t", err, &fn), -EINVAL);
+	fclose(err);
+	assert_non_null(strstr(said, "BAR 1: a size is given for the upper half of 64-bit BAR 0"));
+	free(said);
+	free(fns);
+}
+
+/* Text from memory: messages name the caller's file and line. */
+static void test_parse_from_memory(void **state)
+{
+	static const char text[] = SLOT L00 "10: 04 00 1g\n";
+	struct pcl_dump_fn *fns = (void *)&fns;
+	unsigned int n = 9;
+	char *said = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&said, &len);
+
+	assert_int_equal(pcl_dump_parse("machine.scn", 41, text, strlen(text),
+					&fns, &n, err), -EINVAL);
+	fclose(err);
+	assert_null(fns);
+	assert_int_equal(n, 0);
+	assert_string_equal(said, "machine.scn:43: offset 0x12: bad hex digit 'g'\n");
+	free(said);
+	fns = NULL;
+	assert_int_equal(pcl_dump_parse("m", 5, X64, strlen(X64), &fns, &n,
+					NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fns[0].line, 6);	/* its "00:" line */
+	free(fns);
+}
+
+/* 64 bytes: the capability pointer leads past the dump; none are kept. */
+static void test_64_bytes_no_caps(void **state)
+{
+	static const char text[] = SLOT
+		"00: f4 1a 41 10 06 04 10 00 01 00 00 02 00 00 00 00\n" L10 L20 L30;
+	struct pcl_dump_fn *fns;
+	struct pcl_emu_fn *fn;
+	unsigned int n;
+
+	fns = load_ok(text, strlen(text), &n);
+	assert_true(fns[0].cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST);
+	fn = build_ok(&fns[0]);
+	assert_false(pcl_emu_cfg_read(fn, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	assert_int_equal(pcl_emu_cfg_read(fn, PCI_CAPABILITY_LIST, 1), 0);
+	pcl_emu_fn_free(fn);
+	free(fns);
+}
+
 static void test_write_format(void **state)
 {
 	uint8_t cfg[4096];
@@ -1099,6 +1192,10 @@ int main(void)
 		cmocka_unit_test(test_no_flr_bit_without_devcap_flr),
 		cmocka_unit_test(test_endpoint_aer_root_registers_read_only),
 		cmocka_unit_test(test_builders_cannot_add_to_dump),
+		cmocka_unit_test(test_given_bar_size),
+		cmocka_unit_test(test_given_bar_size_refused),
+		cmocka_unit_test(test_parse_from_memory),
+		cmocka_unit_test(test_64_bytes_no_caps),
 		cmocka_unit_test(test_write_format),
 	};
 
