@@ -920,6 +920,41 @@ static int check_msix(struct pcl_emu_fn *fn, struct dump_build *b)
 	return 0;
 }
 
+/*
+ * The clone's power-on image: the dump as read, less what a driver turns
+ * on - bus mastering, INTx-disable, the MSI/MSI-X enables and function
+ * mask, a low-power D-state - so that a cold reset (slot power) brings the
+ * function back as firmware hands it over, not as the driver of the
+ * machine it was read from had it.  Address decode, BARs and bus numbers
+ * stay: they are firmware's.
+ */
+static void power_on_image(struct pcl_emu_fn *fn, const struct dump_build *b)
+{
+	pcl_emu_set(fn, PCI_COMMAND, 2, rd(b, PCI_COMMAND, 2) &
+		    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+	for (unsigned int i = 0; i < b->ncaps; i++) {
+		unsigned int pos = b->caps[i];
+
+		switch (b->cfg[pos]) {
+		case PCI_CAP_ID_MSI:
+			pcl_emu_set(fn, pos + PCI_MSI_FLAGS, 2,
+				    rd(b, pos + PCI_MSI_FLAGS, 2) &
+				    ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE));
+			break;
+		case PCI_CAP_ID_MSIX:
+			pcl_emu_set(fn, pos + PCI_MSIX_FLAGS, 2,
+				    rd(b, pos + PCI_MSIX_FLAGS, 2) &
+				    ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL));
+			break;
+		case PCI_CAP_ID_PM:
+			pcl_emu_set(fn, pos + PCI_PM_CTRL, 2,
+				    rd(b, pos + PCI_PM_CTRL, 2) &
+				    ~PCI_PM_CTRL_STATE_MASK);
+			break;
+		}
+	}
+}
+
 static int build(struct pcl_emu_fn *fn, struct dump_build *b)
 {
 	int ret;
@@ -943,7 +978,11 @@ static int build(struct pcl_emu_fn *fn, struct dump_build *b)
 	 */
 	fn->next_cap = PCI_CFG_SPACE_SIZE;
 	fn->next_ext = PCI_CFG_SPACE_EXP_SIZE;
+	/* Sealing takes the power-on image; then the dump's bytes again. */
+	power_on_image(fn, b);
 	pcl_emu_seal(fn);
+	for (unsigned int off = 0; off < b->cfg_size; off += 4)
+		pcl_emu_set(fn, off, 4, rd(b, off, 4));
 	return 0;
 }
 

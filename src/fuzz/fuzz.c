@@ -941,11 +941,13 @@ static int write_repro(const struct pcl_fuzz_opts *o, const struct prog *p,
 			strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "# Found by: pcilab fuzz --seed %llu%s%s (after %lu operations),\n",
+	r->repro_lines = prog_lines(p) + 1;	/* and the title */
+	fprintf(f, "# Found by: pcilab fuzz --seed %llu%s%s%s%s (after %lu operations),\n",
 		(unsigned long long)o->seed, o->drivers ? " --drivers " : "",
-		o->drivers ? o->drivers : "", found_at);
+		o->drivers ? o->drivers : "", o->machine ? " --machine " : "",
+		o->machine ? o->machine : "", found_at);
 	fprintf(f, "# shrunk to %u lines.  Replay: pcilab run --trace %s\n",
-		prog_lines(p), r->repro);
+		r->repro_lines, r->repro);
 	fprintf(f, "# Expected failure: [%s] %s\n", pcl_checker_name(want->chk),
 		want->title);
 	fprintf(f, "title \"fuzz seed %llu: a [%s] report\"\n",
@@ -964,7 +966,6 @@ static int write_repro(const struct pcl_fuzz_opts *o, const struct prog *p,
 			fprintf(f, "%s\n", t);
 	}
 	fclose(f);
-	r->repro_lines = prog_lines(p) + 1;
 	return 0;
 }
 
