@@ -30,17 +30,26 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 TREE=tests/data/sysfs-host/sys/bus/pci
 
-# lspci reading a sysfs-shaped tree, and pcilab lspci reading a scenario;
-# the driver lines differ by design (the host's driver is not pcilab's).
-tree_lspci() { "$LSPCI" -A linux-sysfs -O sysfs.path="$1" "${@:2}" 2>/dev/null | grep -v '^	Kernel '; }
-clone_lspci() { "$PCILAB" lspci "$1" "${@:2}" 2>/dev/null | grep -v '^	Kernel '; }
+# lspci reading a sysfs-shaped tree, and pcilab lspci reading a scenario.
+# Lines that come from sysfs rather than config space differ by design and
+# are left out: the driver and modules (the host's are not pcilab's), the
+# IRQ number an INTx pin is routed to (pcilab routes its own), the NUMA
+# node, IOMMU group and physical slot (pcilab has none), and the ROM's size
+# (pcilab emulates no ROM BAR; its address is in config space and stays).
+same_lines() { grep -v -e '^	Kernel ' -e '^	NUMA node:' -e '^	IOMMU group:' -e '^	Physical Slot:' |
+	sed -e 's/routed to IRQ [0-9]*/routed to IRQ */' -e 's/^\(	Expansion ROM at .*\) \[size=[^]]*\]/\1/'; }
+tree_lspci() { "$LSPCI" -A linux-sysfs -O sysfs.path="$1" "${@:2}" 2>/dev/null | same_lines; }
+clone_lspci() { "$PCILAB" lspci "$1" "${@:2}" 2>/dev/null | same_lines; }
 
-# Every function of tree $1 decodes alike from the clone $2.
+# Every function of tree $1 that the clone $2 has decodes alike from it
+# (what a snapshot leaves out, it says on stderr: an SR-IOV VF, say).
 same_decode() {	# tree scenario label
-	local d s
+	local d s n=0
 	for d in "$1"/devices/*; do
 		s=$(basename "$d")
 		[ -e "$d/config" ] || continue
+		grep -q "^# $s " "$2" || continue
+		n=$((n + 1))
 		if diff <(tree_lspci "$1" -xxxx -s "$s" | sed 1d) \
 			<(clone_lspci "$2" -xxxx -s "$s" | sed 1d) >"$tmp/diff"; then
 			ok
@@ -53,6 +62,7 @@ same_decode() {	# tree scenario label
 			bad "$3: $s: lspci -vvv of the clone differs"; head -20 "$tmp/diff"
 		fi
 	done
+	[ $n -gt 0 ] && ok || bad "$3: no function to compare"
 }
 
 # 1. The bundled example is what the tool writes of the captured tree.
@@ -213,9 +223,13 @@ if [ -d /sys/bus/pci/devices ] && [ -n "$(ls /sys/bus/pci/devices 2>/dev/null)" 
 	"$PCILAB" host snapshot >"$tmp/live.scn" 2>"$tmp/err"
 	rc=$?
 	if [ "$(id -u)" -eq 0 ]; then
-		[ $rc -eq 0 ] && ok || { bad "live snapshot as root: exit $rc"; cat "$tmp/err"; }
+		# 1: something this machine has is not cloned (a ROM, a VF):
+		# said on stderr, and the rest still compares
+		[ $rc -le 1 ] && ok || { bad "live snapshot as root: exit $rc"; cat "$tmp/err"; }
+		[ $rc -eq 1 ] && sed 's/^/host: (not cloned) /' "$tmp/err"
 		same_decode /sys/bus/pci "$tmp/live.scn" "live host"
-		if command -v setpriv >/dev/null; then
+		if command -v setpriv >/dev/null &&
+		   setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
 			setpriv --reuid=65534 --regid=65534 --clear-groups \
 				"$PCILAB" host snapshot >"$tmp/user.scn" 2>"$tmp/err"
 			rc=$?
