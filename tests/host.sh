@@ -174,7 +174,26 @@ broken() {	# name expected-exit expected-message mutation...
 		out=$("$PCILAB" run "$tmp/b.scn" 2>&1) && ok || { bad "$name: the snapshot does not load"; echo "$out" | tail -5; }
 	fi
 }
-T=tests/data/sysfs-host/sys/bus/pci/devices
+# A multi-function device: 03.1 beside 03.0.  -s 03.1 brings function 0;
+# without function 0, function 1 cannot be found and is left out.
+mkmf='printf "\x80" | dd of=0000:00:03.0/config bs=1 seek=14 conv=notrunc status=none &&
+	cp -a 0000:00:03.0 0000:00:03.1 && ln -s ../../../devices/pci0000:00/0000:00:03.1 ../../bus/pci/devices/0000:00:03.1'
+rm -rf "$tmp/b" && cp -a tests/data/sysfs-host "$tmp/b" && (cd "$tmp/b/sys/devices/pci0000:00" && eval "$mkmf")
+"$PCILAB" host snapshot --sysfs "$tmp/b/sys/bus/pci" -s 03.1 >"$tmp/mf.scn" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ "$(grep -c '^plug 03\.[01] ' "$tmp/mf.scn")" -eq 2 ]; then ok; else bad "-s 03.1 should bring 03.0"; cat "$tmp/err"; fi
+if [ -x "$LSPCI" ] && [ "$(clone_lspci "$tmp/mf.scn" | grep -c '^00:03\.[01] ')" -eq 2 ]; then ok; else
+	[ -x "$LSPCI" ] && bad "the multi-function clone does not enumerate both functions"; fi
+broken "function 0 gone" 1 "0000:00:03.1: function 0 of its device is missing or was left out" "$mkmf"' && rm 0000:00:03.0/config'
+grep -q '^plug 03\.1' "$tmp/b.scn" && bad "function 1 written without function 0" || ok
+# A root bus nothing is taken from is not written.
+rm -rf "$tmp/b" && cp -a tests/data/sysfs-host "$tmp/b"
+mkdir -p "$tmp/b/sys/devices/pci10000:00" && cp -a "$tmp/b/sys/devices/pci0000:00/0000:00:03.0" "$tmp/b/sys/devices/pci10000:00/10000:00:00.0"
+ln -s ../../../devices/pci10000:00/10000:00:00.0 "$tmp/b/sys/bus/pci/devices/10000:00:00.0"
+"$PCILAB" host snapshot --sysfs "$tmp/b/sys/bus/pci" -s 0000:00:03.0 >"$tmp/r.scn" 2>&1
+[ "$(grep -c '^host ' "$tmp/r.scn")" -eq 1 ] && ok || bad "a root bus with nothing written was written"
+"$PCILAB" host snapshot --sysfs "$tmp/b/sys/bus/pci" >"$tmp/r.scn" 2>&1
+grep -q '^host pci1 kind=conf1 domain=1$' "$tmp/r.scn" && grep -q '^plug 00.0 dump=<<END bar0=512K host=pci1$' "$tmp/r.scn" &&
+	"$PCILAB" run "$tmp/r.scn" >/dev/null 2>&1 && ok || bad "a VMD-style domain 10000 is not cloned as domain 1"
 broken "non-root 64-byte config" 1 "0000:00:03.0: config: 64 bytes only" \
 	'head -c 64 0000:00:03.0/config >c && mv c 0000:00:03.0/config'
 grep -q '^plug 03.0 dump=<<END bar0=512K$' "$tmp/b.scn" && ok || bad "64-byte config: the function is not cloned"

@@ -69,6 +69,7 @@ struct pci_host_bridge {
 					 * cfg_lock */
 	uint16_t cf8_where;
 	uint64_t mem_next, io_next;	/* BAR address allocator */
+	uint64_t mem32_next;		/* 32-bit BARs mem_next cannot place */
 	struct pcl_its *its;		/* the MSI controller */
 	char its_name[48], intx_name[48];
 	/* A host bridge made by a driver (a VMD-like bridge): its MSI
@@ -99,6 +100,8 @@ struct pci_bus {
 	struct pcl_emu_bus *hw;
 	uint8_t busn_end;		/* the last bus number behind */
 	uint8_t bridge_devfn;		/* where the bridge to it sits */
+	uint8_t fw_end;			/* the firmware's last bus number
+					 * behind, if it kept them; 0: none */
 };
 
 #define PCI_NUM_RESOURCES	6

@@ -914,14 +914,35 @@ static bool drop_refused(struct shrinker *sh, struct prog *p, int **rets)
 			}
 			prog_add_op(&keep, &p->op[i]);
 		}
-		if (!dropped) {
+		/* The last round keeps @p as run: *@rets stay its results. */
+		if (!dropped || round == 7) {
 			prog_free(&keep);
-			return true;
+			return !dropped;
 		}
 		prog_free(p);
 		*p = keep;
 	}
 	return false;
+}
+
+/*
+ * Where the step's own line ends in an operation's text: the first line
+ * that is neither blank nor a comment.  Return: its end's offset, 0 if
+ * the text has no step.
+ */
+static size_t step_end(const char *t)
+{
+	for (const char *l = t; *l; ) {
+		size_t len = strcspn(l, "\n");
+		size_t lead = strspn(l, " \t");
+
+		if (lead < len && l[lead] != '#')
+			return (size_t)(l - t) + len;
+		l += len;
+		if (*l)
+			l++;
+	}
+	return 0;
 }
 
 static int write_repro(const struct pcl_fuzz_opts *o, const struct prog *p,
@@ -954,14 +975,14 @@ static int write_repro(const struct pcl_fuzz_opts *o, const struct prog *p,
 		(unsigned long long)o->seed, pcl_checker_name(want->chk));
 	for (unsigned int i = 0, li = 0; i < p->n; li += p->op[i++].n) {
 		/* A block's step runs at its closing line; "=> ERR" goes on
-		 * the step's own (first) line. */
+		 * the step's own line, after any comments before it. */
 		int res = rets[li + p->op[i].n - 1];
 		const char *t = p->op[i].text;
-		size_t first = strcspn(t, "\n");
+		size_t at = step_end(t);
 
-		if (res < 0)
-			fprintf(f, "%.*s => %s%s\n", (int)first, t, pcl_errname(res),
-				t + first);
+		if (res < 0 && at)
+			fprintf(f, "%.*s => %s%s\n", (int)at, t, pcl_errname(res),
+				t + at);
 		else
 			fprintf(f, "%s\n", t);
 	}
@@ -1107,8 +1128,9 @@ static int user_machine(const char *path, struct world *w, struct prog *pre)
 	free(blk.text);
 	if (!bad)
 		pcl_pci_for_each_dev(discover, w);
-	if (pcl_scn_session_end(ss) == 0 && res.input_error)
-		bad = 1;			/* a here-document never closed */
+	pcl_scn_session_end(ss);
+	if (res.input_error)
+		bad = 1;			/* e.g. a here-document never closed */
 	if (bad)
 		return -EINVAL;
 	if (!w->nslots) {

@@ -222,6 +222,7 @@ static struct pci_host_bridge *host_create(const char *name,
 	spin_lock_init(&h->cfg_lock);
 	h->cfg_lock.dep.name = "pci_lock";
 	h->mem_next = 0xe0000000ull + ((uint64_t)domain << 32);
+	h->mem32_next = PCL_MEM32_START;
 	h->io_next = 0x1000;
 	h->next_busnr = 1;
 	INIT_LIST_HEAD(&h->routes);

@@ -9,6 +9,10 @@
 
 #include <pcilab/pci.h>
 
+/* The window for 32-bit BARs the host's own window cannot place. */
+#define PCL_MEM32_START	0x80000000ull
+#define PCL_MEM32_END	0xe0000000ull
+
 #define PCI_MAX_BRIDGE_DEPTH	32
 
 /* An emulated bus: functions by devfn, and the bus behind each bridge. */

@@ -165,6 +165,17 @@ static int setup_bar(struct pci_dev *dev, int i)
 		uint64_t *next = io ? &h->io_next : &h->mem_next;
 
 		base = (*next + size - 1) & ~(size - 1);
+		/* A 32-bit BAR must sit below 4 GiB: the host's window may
+		 * not (another domain's, or a large BAR), so the low one. */
+		if (!io && !is64 && base + size > (1ull << 32)) {
+			next = &h->mem32_next;
+			base = (*next + size - 1) & ~(size - 1);
+			if (base + size > PCL_MEM32_END) {
+				pcl_trace(PCL_TR_CORE, "pci %s: BAR %d: no room below 4 GiB for %#llx bytes: not assigned",
+					  pci_name(dev), i, (unsigned long long)size);
+				return 0;
+			}
+		}
 		*next = base + size;
 		pci_write_config_dword(dev, reg, (uint32_t)base | (orig & (io ? 3u : 0xfu)));
 		if (is64)
@@ -302,10 +313,11 @@ static struct pci_bus *reuse_vacant_bus(struct pci_bus *bus, unsigned int devfn,
 
 /*
  * The bus numbers a bridge came with (a cloned machine's firmware set
- * them): kept, as Linux keeps a valid firmware assignment, if the
- * secondary bus is below this bus's range end, not used yet and the
- * subordinate is at or above it.  Return: the secondary bus number (the
- * subordinate in *@end), or 0 to number the bus afresh.
+ * them): kept, as Linux keeps a valid firmware assignment, if the bridge
+ * says it sits on this bus, the secondary bus is above this bus and not
+ * used yet, and the range lies inside this bus's own firmware range
+ * (when it kept one).  Return: the secondary bus number (the subordinate
+ * in *@end), or 0 to number the bus afresh.
  */
 static uint8_t firmware_busnr(struct pci_dev *dev, struct pci_bus *bus,
 			      uint8_t *end)
@@ -317,7 +329,8 @@ static uint8_t firmware_busnr(struct pci_dev *dev, struct pci_bus *bus,
 	pci_read_config_byte(dev, PCI_SECONDARY_BUS, &sec);
 	pci_read_config_byte(dev, PCI_SUBORDINATE_BUS, &sub);
 	if (pri != bus->number || sec <= bus->number || sub < sec ||
-	    !h->next_busnr || sec < h->next_busnr)
+	    !h->next_busnr || sec < h->next_busnr ||
+	    (bus->fw_end && sub > bus->fw_end))
 		return 0;
 	h->next_busnr = sec == 0xff ? 0 : (uint8_t)(sec + 1);
 	*end = sub;
@@ -375,6 +388,7 @@ static int scan_bus(struct pci_bus *bus, struct pcl_emu_bus *hw, int depth,
 				child = add_child_bus(bus, dev, chw, nr);
 				if (!child)
 					continue;
+				child->fw_end = fw_end;
 				nadded = scan_bus(child, chw, depth + 1, added, nadded, max);
 				/* The firmware's range may be larger (room kept for
 				 * hot-plug); the next bus number comes after it. */

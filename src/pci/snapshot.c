@@ -73,6 +73,7 @@ struct snap_root {
 	unsigned int as_domain;		/* the domain the clone gives it */
 	char name[16];			/* the clone's host bridge */
 	bool ecam;			/* some function has 4 KiB config */
+	bool used;			/* some written function is on it */
 };
 
 struct snap {
@@ -405,6 +406,13 @@ static void link_parents(struct snap *sn)
 			changed = true;
 		}
 	}
+	/* Still pending: bridges above each other in a loop (not a tree). */
+	for (unsigned int i = 0; i < sn->n; i++) {
+		if (sn->fns[i].root != ROOT_PENDING)
+			continue;
+		say(sn, sn->fns[i].name, "its bridges lead back to it (a loop, not a tree): left out");
+		sn->fns[i].root = ROOT_DROPPED;
+	}
 }
 
 /* Read every function under DIR/devices.  Return: 0, or -errno. */
@@ -480,6 +488,40 @@ static void find_ecam(struct snap *sn)
 			sn->roots[sn->fns[i].root].ecam = true;
 }
 
+/* Function 0 of @f's device, or -1. */
+static int fn0_of(const struct snap *sn, const struct snap_fn *f)
+{
+	for (unsigned int i = 0; i < sn->n; i++) {
+		const struct snap_fn *g = &sn->fns[i];
+
+		if (g->domain == f->domain && g->bus == f->bus &&
+		    g->devfn == PCI_DEVFN(PCI_SLOT(f->devfn), 0))
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * Enumeration finds functions 1-7 of a device through function 0: one
+ * whose function 0 was left out goes too (a bridge's subtree with it).
+ */
+static void drop_orphans(struct snap *sn)
+{
+	for (unsigned int i = 0; i < sn->n; i++) {
+		struct snap_fn *f = &sn->fns[i];
+		int z;
+
+		if (!PCI_FUNC(f->devfn) || f->root == ROOT_DROPPED)
+			continue;
+		z = fn0_of(sn, f);
+		if (z >= 0 && sn->fns[z].root != ROOT_DROPPED)
+			continue;
+		say(sn, f->name, "function 0 of its device %s: left out (enumeration finds the others through it)",
+		    z < 0 ? "is missing or was left out" : "was left out");
+		f->root = ROOT_DROPPED;
+	}
+}
+
 /* Does @f match a -s filter: "DDDD:BB:DD.F", "BB:DD.F" or "DD.F"? */
 static bool matches(const struct snap_fn *f, const char *const *slots)
 {
@@ -511,20 +553,18 @@ static unsigned int select_fns(struct snap *sn, const char *const *slots)
 		for (int p = (int)i; p >= 0; p = sn->fns[p].parent) {
 			struct snap_fn *g = &sn->fns[p];
 
-			g->wanted = true;
-			if (PCI_FUNC(g->devfn)) {
-				char fn0[16];
-				int z;
+			int z = PCI_FUNC(g->devfn) ? fn0_of(sn, g) : -1;
 
-				snprintf(fn0, sizeof(fn0), "%.10s0", g->name);
-				z = find_fn(sn, fn0);
-				if (z >= 0 && sn->fns[z].root >= 0)
-					sn->fns[z].wanted = true;
-			}
+			g->wanted = true;
+			if (z >= 0)		/* there: drop_orphans() */
+				sn->fns[z].wanted = true;
 		}
 	}
-	for (unsigned int i = 0; i < sn->n; i++)
+	for (unsigned int i = 0; i < sn->n; i++) {
 		n += sn->fns[i].wanted;
+		if (sn->fns[i].wanted)
+			sn->roots[sn->fns[i].root].used = true;
+	}
 	return n;
 }
 
@@ -534,7 +574,7 @@ static bool domain_taken(const struct snap *sn, unsigned int i, unsigned int d)
 	for (unsigned int j = 0; j < sn->nroots; j++) {
 		const struct snap_root *o = &sn->roots[j];
 
-		if (j == i)
+		if (j == i || !o->used)
 			continue;
 		/* roots before @i are named; those after keep theirs if they can */
 		if (j < i ? o->as_domain == d
@@ -552,14 +592,18 @@ static bool domain_taken(const struct snap *sn, unsigned int i, unsigned int d)
  */
 static void name_roots(struct snap *sn)
 {
+	unsigned int named = 0;
+
 	for (unsigned int i = 0; i < sn->nroots; i++) {
 		struct snap_root *r = &sn->roots[i];
 
+		if (!r->used)
+			continue;
 		r->as_domain = r->domain;
 		if (r->bus || r->domain > 0xffff || domain_taken(sn, i, r->domain))
 			for (r->as_domain = 0; domain_taken(sn, i, r->as_domain);)
 				r->as_domain++;
-		snprintf(r->name, sizeof(r->name), "pci%u", i);
+		snprintf(r->name, sizeof(r->name), "pci%u", named++);
 	}
 }
 
@@ -633,7 +677,7 @@ static void write_fn(FILE *out, const struct snap *sn, const struct snap_fn *f)
 		fprintf(out, " bar%d=", i);
 		write_size(out, f->d.bar_size[i]);
 	}
-	if (f->root)
+	if (strcmp(r->name, "pci0"))	/* plug's default host */
 		fprintf(out, " host=%s", r->name);
 	write_path(out, sn, f->parent);
 	fputc('\n', out);
@@ -676,6 +720,8 @@ static void write_scenario(FILE *out, struct snap *sn, unsigned int nfns)
 	for (unsigned int i = 0; i < sn->nroots; i++) {
 		struct snap_root *r = &sn->roots[i];
 
+		if (!r->used)
+			continue;
 		fputc('\n', out);
 		if (r->bus || r->as_domain != r->domain)
 			fprintf(out, "# the host's root bus %04x:%02x, as domain %u: pcilab has one root bus per\n"
@@ -702,6 +748,7 @@ int pcl_host_snapshot(const char *sysfs, const char *const *slots, FILE *out,
 	if (ret)
 		goto out;
 	check_buildable(&sn);
+	drop_orphans(&sn);
 	link_parents(&sn);
 	find_ecam(&sn);
 	nfns = select_fns(&sn, slots);

@@ -94,13 +94,13 @@ static int bar_sizes(struct pcl_scn *s, int argc,
 	for (int i = 1; i < argc; i++) {
 		const struct pcl_scn_arg *a = &argv[i];
 		unsigned int n;
-		char tail;
 
 		if (!a->key || strncmp(a->key, "bar", 3))
 			continue;
-		if (sscanf(a->key + 3, "%u%c", &n, &tail) != 1 || n > 5)
+		if (strlen(a->key) != 4 || a->key[3] < '0' || a->key[3] > '5')
 			return pcl_scn_input_error(s, a,
 				"'%s' is not a BAR (bar0 .. bar5)", a->key);
+		n = (unsigned int)(a->key[3] - '0');
 		if (size[n])
 			return pcl_scn_input_error(s, a, "BAR %u given twice", n);
 		if (parse_bar_size(s, a, &size[n]))

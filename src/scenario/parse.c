@@ -52,6 +52,7 @@ struct token {
 	char *s;
 	int col;
 	bool quoted;
+	bool value_quoted;	/* key="value" */
 };
 
 /*
@@ -120,6 +121,7 @@ static int tokenize(struct parser *p, char *buf, struct token *tok, int max,
 				    PCL_SCN_MAX_ARGS);
 		tok[n].col = col;
 		tok[n].quoted = *r == '"';
+		tok[n].value_quoted = false;
 		tok[n].s = w = r;
 		while (*r && !is_space(*r)) {
 			if (*r != '"') {
@@ -131,6 +133,7 @@ static int tokenize(struct parser *p, char *buf, struct token *tok, int max,
 					       !memchr(tok[n].s, '"', (size_t)(w - tok[n].s))))
 				return perr(p, (int)(r - buf) + 1,
 					    "quote inside a word (quote the whole word, or key=\"value\")");
+			tok[n].value_quoted = r != tok[n].s;
 			r++;
 			ret = unquote(p, buf, &r, &w, (int)(r - buf));
 			if (ret)
@@ -165,12 +168,21 @@ static int check_chars(struct parser *p, const char *buf, size_t len)
 
 #define SCN_MAX_WORD	32	/* a here-document's closing word */
 
-/* Argument @i of @st is key=<<WORD at column @col: check WORD. */
-static int heredoc_arg(struct parser *p, struct scn_step *st, int i, int col)
+/*
+ * Argument @i of @st is key=<<WORD at column @col: check that verb @v
+ * takes a document there (its usage says "key=<<") and WORD.
+ */
+static int heredoc_arg(struct parser *p, const struct pcl_scn_verb *v,
+		       struct scn_step *st, int i, int col)
 {
 	const char *word = st->argv[i].value + 2;
 	size_t n = strlen(word);
+	char want[64];
 
+	snprintf(want, sizeof(want), "%s=<<", st->argv[i].key);
+	if (!strstr(v->usage, want))
+		return perr(p, col, "'%s' takes no here-document for '%s=' (%s)",
+			    v->name, st->argv[i].key, v->usage);
 	if (st->data_arg >= 0)
 		return perr(p, col, "a second here-document on one step (one per step)");
 	if (!n || n > SCN_MAX_WORD || strspn(word,
@@ -248,8 +260,8 @@ static int build_step(struct parser *p, struct token *tok, int ntok,
 			a->value = eq + 1;
 			if (!a->key)
 				return perr(p, t->col, "out of memory");
-			if (!strncmp(a->value, "<<", 2) &&
-			    heredoc_arg(p, st, i, t->col + (int)kl + 1))
+			if (!t->value_quoted && !strncmp(a->value, "<<", 2) &&
+			    heredoc_arg(p, v, st, i, t->col + (int)kl + 1))
 				return 2;
 		}
 	}
