@@ -292,22 +292,6 @@ static irqreturn_t vpl_intx_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* The MSI-X table size, as pci_msix_vec_count(): 0 without MSI-X. */
-static unsigned int vpl_msix_vec_count(struct pci_dev *pdev)
-{
-	uint16_t flags;
-
-	if (!pdev->msix_cap)
-		return 0;
-	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags);
-	return (flags & PCI_MSIX_FLAGS_QSIZE) + 1u;
-}
-
-/*
- * Vector names as virtio_pci_common.c gives them: 0 is configuration
- * changes; with one vector left it serves every virtqueue, with more
- * each virtqueue has its own.
- */
 static void vpl_name_vectors(struct virtio_lite *vl)
 {
 	for (unsigned int i = 0; i < vl->nvec; i++) {
@@ -336,7 +320,8 @@ static void vpl_name_vectors(struct virtio_lite *vl)
 static int vpl_setup_irqs(struct virtio_lite *vl)
 {
 	struct pci_dev *pdev = vl->pdev;
-	unsigned int max = vpl_msix_vec_count(pdev);
+	int count = pci_msix_vec_count(pdev);
+	unsigned int max = count > 0 ? (unsigned int)count : 0;
 	uint16_t cfgvec;
 	int ret, n;
 

@@ -376,6 +376,14 @@ int pcim_alloc_irq_vectors(struct pci_dev *dev, unsigned int min,
  */
 void pci_no_msi(void);
 void pcl_pci_msi_allow(void);
+/**
+ * pci_msix_vec_count() - the size of the device's MSI-X table;
+ * pci_msi_vec_count() - the vectors its MSI capability can ask for.
+ * Context: any that may read config space.  Return: the count, or
+ * -EINVAL if the device has no such capability.
+ */
+int pci_msix_vec_count(struct pci_dev *dev);
+int pci_msi_vec_count(struct pci_dev *dev);
 /** pci_irq_vector() - the Linux IRQ number of vector @nr, or -EINVAL. */
 int pci_irq_vector(struct pci_dev *dev, unsigned int nr);
 /**

@@ -132,24 +132,39 @@ static const struct pcl_msi_dev_ops pci_msi_dev_ops = {
 	.write_msg = dev_write_msg,
 };
 
-static unsigned int msix_table_size(struct pci_dev *dev)
+int pci_msix_vec_count(struct pci_dev *dev)
 {
 	uint16_t flags;
 
 	if (!dev->msix_cap)
-		return 0;
+		return -EINVAL;
 	pci_read_config_word(dev, dev->msix_cap + PCI_MSIX_FLAGS, &flags);
-	return (flags & PCI_MSIX_FLAGS_QSIZE) + 1u;
+	return (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
 }
 
-static unsigned int msi_max(struct pci_dev *dev)
+int pci_msi_vec_count(struct pci_dev *dev)
 {
 	uint16_t flags;
 
 	if (!dev->msi_cap)
-		return 0;
+		return -EINVAL;
 	pci_read_config_word(dev, dev->msi_cap + PCI_MSI_FLAGS, &flags);
-	return 1u << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
+	return 1 << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
+}
+
+/* The capabilities' sizes, 0 without them. */
+static unsigned int msix_table_size(struct pci_dev *dev)
+{
+	int n = pci_msix_vec_count(dev);
+
+	return n > 0 ? (unsigned int)n : 0;
+}
+
+static unsigned int msi_max(struct pci_dev *dev)
+{
+	int n = pci_msi_vec_count(dev);
+
+	return n > 0 ? (unsigned int)n : 0;
 }
 
 /* The device's MSI domain, created once per binding: msi_prepare. */

@@ -1356,6 +1356,18 @@ static void test_residue_mapping_left_is_reported_and_revoked(void **state)
 	new_reports(PCL_CHK_REVOKE, 1, "revoked by unbind");
 }
 
+/* The capabilities' sizes, as Linux's pci_msi(x)_vec_count() give them. */
+static void test_vec_counts(void **state)
+{
+	struct pci_dev *nvme = one("nvme");
+
+	assert_int_equal(pci_msix_vec_count(nvme), 32);
+	assert_int_equal(pci_msi_vec_count(nvme), 1);
+	pcl_pci_remove_all();
+	assert_int_equal(pci_msix_vec_count(one("legacy")), -EINVAL);
+	assert_int_equal(pci_msi_vec_count(dev_at("00:02.0")), -EINVAL);
+}
+
 static void test_residue_msi_enable_left_set(void **state)
 {
 	static const char *const want[] = { "MSI: Enable left set" };
@@ -1651,6 +1663,7 @@ int main(void)
 		T_(test_residue_device_left_enabled),
 		T_(test_residue_bus_master_and_enable_are_two_reports),
 		T_(test_residue_mapping_left_is_reported_and_revoked),
+		T_(test_vec_counts),
 		T_(test_residue_msi_enable_left_set),
 		T_(test_residue_region_left_requested),
 		T_(test_residue_after_failed_probe),
