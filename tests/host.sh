@@ -33,11 +33,10 @@ TREE=tests/data/sysfs-host/sys/bus/pci
 # lspci reading a sysfs-shaped tree, and pcilab lspci reading a scenario.
 # Lines that come from sysfs rather than config space differ by design and
 # are left out: the driver and modules (the host's are not pcilab's), the
-# IRQ number an INTx pin is routed to (pcilab routes its own), the NUMA
-# node, IOMMU group and physical slot (pcilab has none), and the ROM's size
-# (pcilab emulates no ROM BAR; its address is in config space and stays).
+# IRQ number an INTx pin is routed to (pcilab routes its own), and the
+# NUMA node, IOMMU group and physical slot (pcilab has none).
 same_lines() { grep -v -e '^	Kernel ' -e '^	NUMA node:' -e '^	IOMMU group:' -e '^	Physical Slot:' |
-	sed -e 's/routed to IRQ [0-9]*/routed to IRQ */' -e 's/^\(	Expansion ROM at .*\) \[size=[^]]*\]/\1/'; }
+	sed -e 's/routed to IRQ [0-9]*/routed to IRQ */'; }
 tree_lspci() { "$LSPCI" -A linux-sysfs -O sysfs.path="$1" "${@:2}" 2>/dev/null | same_lines; }
 clone_lspci() { "$PCILAB" lspci "$1" "${@:2}" 2>/dev/null | same_lines; }
 
@@ -185,6 +184,19 @@ if [ -x "$LSPCI" ] && [ "$(clone_lspci "$tmp/mf.scn" | grep -c '^00:03\.[01] ')"
 	[ -x "$LSPCI" ] && bad "the multi-function clone does not enumerate both functions"; fi
 broken "function 0 gone" 1 "0000:00:03.1: function 0 of its device is missing or was left out" "$mkmf"' && rm 0000:00:03.0/config'
 grep -q '^plug 03\.1' "$tmp/b.scn" && bad "function 1 written without function 0" || ok
+# An expansion ROM (256K at feb80000, disabled): cloned with its size, and
+# decoded alike ("Expansion ROM at feb80000 [disabled] [size=256K]").
+if [ -x "$LSPCI" ]; then
+	rm -rf "$tmp/b" && cp -a tests/data/sysfs-host "$tmp/b"
+	D="$tmp/b/sys/devices/pci0000:00/0000:00:03.0"
+	printf '\x00\x00\xb8\xfe' | dd of="$D/config" bs=1 seek=$((0x30)) conv=notrunc status=none
+	sed -i '7s/.*/0x00000000feb80000 0x00000000febbffff 0x0000000000046200/' "$D/resource"
+	"$PCILAB" host snapshot --sysfs "$tmp/b/sys/bus/pci" -s 03.0 >"$tmp/rom.scn" 2>"$tmp/err"
+	grep -q '^plug 03.0 dump=<<END bar0=512K rom=256K$' "$tmp/rom.scn" && ok || { bad "the ROM size is not cloned"; cat "$tmp/err"; }
+	clone_lspci "$tmp/rom.scn" -vvv -s 00:03.0 | grep -qF 'Expansion ROM at feb80000 [disabled] [size=256K]' && ok \
+		|| bad "the clone's ROM does not decode"
+	same_decode "$tmp/b/sys/bus/pci" "$tmp/rom.scn" "ROM"
+fi
 # A root bus nothing is taken from is not written.
 rm -rf "$tmp/b" && cp -a tests/data/sysfs-host "$tmp/b"
 mkdir -p "$tmp/b/sys/devices/pci10000:00" && cp -a "$tmp/b/sys/devices/pci0000:00/0000:00:03.0" "$tmp/b/sys/devices/pci10000:00/10000:00:00.0"

@@ -16,7 +16,7 @@ struct pci_good {
 
 static int first_mem_bar(struct pci_dev *pdev)
 {
-	for (int i = 0; i < PCI_NUM_RESOURCES; i++)
+	for (int i = 0; i < PCI_STD_NUM_BARS; i++)
 		if (pci_resource_flags(pdev, i) & IORESOURCE_MEM)
 			return i;
 	return -1;

@@ -86,7 +86,7 @@ struct virtio_lite {
 	int index;
 	struct vpl_cap cap[VPL_CFG_NR];
 	uint32_t notify_mult;
-	void __iomem *bar[PCI_NUM_RESOURCES];
+	void __iomem *bar[PCI_STD_NUM_BARS];
 	void __iomem *common, *isr, *notify, *device;
 	struct vpl_vector *vec;
 	unsigned int nvec;
@@ -156,7 +156,7 @@ static int vpl_check_cap(struct virtio_lite *vl, enum vpl_cfg type)
 	struct device *dev = &vl->pdev->dev;
 	uint64_t len;
 
-	if (c->bar >= PCI_NUM_RESOURCES) {
+	if (c->bar >= PCI_STD_NUM_BARS) {
 		dev_err(dev, "%s capability at 0x%02x: bad BAR %u", what,
 			c->pos, c->bar);
 		return -EINVAL;

@@ -96,6 +96,14 @@ void pcl_emu_set_irq_pin(struct pcl_emu_fn *fn, uint8_t pin);
 int pcl_emu_add_bar(struct pcl_emu_fn *fn, int bar, uint64_t size,
 		    unsigned int kind);
 uint64_t pcl_emu_bar_size(struct pcl_emu_fn *fn, int bar);
+/**
+ * pcl_emu_add_rom() - an expansion ROM BAR of @size bytes (a power of two,
+ * 2 KiB to 16 MiB) at PCI_ROM_ADDRESS (type 0 header) or PCI_ROM_ADDRESS1
+ * (type 1): its address bits and enable bit are writable, so it answers
+ * the sizing protocol.  The ROM's contents are not emulated.
+ * Return: 0, or -EINVAL (bad size, a ROM already, no ROM register).
+ */
+int pcl_emu_add_rom(struct pcl_emu_fn *fn, uint64_t size);
 unsigned int pcl_emu_bar_kind(struct pcl_emu_fn *fn, int bar);
 uint8_t *pcl_emu_bar_mem(struct pcl_emu_fn *fn, int bar);
 
@@ -288,8 +296,10 @@ struct pcl_dump_fn {
 	 * BAR sizes in bytes, set by the caller before
 	 * pcl_emu_fn_from_dump() when it knows them (sysfs `resource`,
 	 * `plug ... barN=`); 0: inferred from the address's alignment.
+	 * rom_size likewise; 0: the ROM register stays as dumped, read-only.
 	 */
 	uint64_t bar_size[6];
+	uint64_t rom_size;
 };
 
 /**

@@ -104,7 +104,9 @@ struct pci_bus {
 					 * behind, if it kept them; 0: none */
 };
 
-#define PCI_NUM_RESOURCES	6
+#define PCI_STD_NUM_BARS	6	/* resource[0..5]: the BARs */
+#define PCI_ROM_RESOURCE	6	/* resource[6]: the expansion ROM */
+#define PCI_NUM_RESOURCES	7
 
 struct resource {
 	uint64_t start, end;					/* [ro] */
@@ -114,6 +116,7 @@ struct resource {
 #define IORESOURCE_IO		0x00000100
 #define IORESOURCE_MEM		0x00000200
 #define IORESOURCE_PREFETCH	0x00002000
+#define IORESOURCE_READONLY	0x00004000
 #define IORESOURCE_MEM_64	0x00100000
 
 typedef int pci_power_t;

@@ -63,6 +63,8 @@
 #define PCI_SUBSYSTEM_VENDOR_ID	0x2c	/* 16 */
 #define PCI_SUBSYSTEM_ID	0x2e	/* 16 */
 #define PCI_ROM_ADDRESS		0x30	/* 32 */
+#define  PCI_ROM_ADDRESS_ENABLE		0x01
+#define  PCI_ROM_ADDRESS_MASK		0xfffff800u
 #define PCI_CAPABILITY_LIST	0x34	/* 8 */
 #define PCI_INTERRUPT_LINE	0x3c	/* 8 */
 #define PCI_INTERRUPT_PIN	0x3d	/* 8 */

@@ -889,6 +889,35 @@ static int add_bars(struct pcl_emu_fn *fn, struct dump_build *b)
 	return 0;
 }
 
+/* The expansion ROM, if its size is given: sized like a BAR. */
+static int add_rom(struct pcl_emu_fn *fn, struct dump_build *b)
+{
+	uint64_t size = b->d->rom_size;
+	unsigned int type = b->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK;
+	unsigned int reg = type == PCI_HEADER_TYPE_BRIDGE ? PCI_ROM_ADDRESS1
+							  : PCI_ROM_ADDRESS;
+	uint32_t v = rd(b, reg, 4);
+
+	if (!size)
+		return 0;
+	if (type != PCI_HEADER_TYPE_NORMAL && type != PCI_HEADER_TYPE_BRIDGE)
+		return build_error(b, PCI_HEADER_TYPE,
+				   "a ROM size is given but header type %u has no ROM register",
+				   type);
+	if ((size & (size - 1)) || size < PCL_ROM_MIN || size > PCL_ROM_MAX)
+		return build_error(b, reg,
+				   "ROM: size %#llx is not a power of two from 2 KiB to 16 MiB",
+				   (unsigned long long)size);
+	if (v & PCI_ROM_ADDRESS_MASK & (size - 1))
+		return build_error(b, reg,
+				   "ROM: address %#x is not aligned to its size %#llx",
+				   v & PCI_ROM_ADDRESS_MASK, (unsigned long long)size);
+	if (pcl_emu_add_rom(fn, size))
+		return build_error(b, reg, "ROM: cannot emulate it");
+	pcl_emu_set(fn, reg, 4, v);	/* the dump's address and enable */
+	return 0;
+}
+
 /* The MSI-X table and PBA lie inside the BARs they name. */
 static int check_msix(struct pcl_emu_fn *fn, struct dump_build *b)
 {
@@ -923,15 +952,21 @@ static int check_msix(struct pcl_emu_fn *fn, struct dump_build *b)
 /*
  * The clone's power-on image: the dump as read, less what a driver turns
  * on - bus mastering, INTx-disable, the MSI/MSI-X enables and function
- * mask, a low-power D-state - so that a cold reset (slot power) brings the
+ * mask, a low-power D-state, the ROM enable - so that a cold reset (slot power) brings the
  * function back as firmware hands it over, not as the driver of the
  * machine it was read from had it.  Address decode, BARs and bus numbers
  * stay: they are firmware's.
  */
 static void power_on_image(struct pcl_emu_fn *fn, const struct dump_build *b)
 {
+	unsigned int type = b->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK;
+	unsigned int rom = type == PCI_HEADER_TYPE_BRIDGE ? PCI_ROM_ADDRESS1
+							  : PCI_ROM_ADDRESS;
+
 	pcl_emu_set(fn, PCI_COMMAND, 2, rd(b, PCI_COMMAND, 2) &
 		    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+	if (type == PCI_HEADER_TYPE_NORMAL || type == PCI_HEADER_TYPE_BRIDGE)
+		pcl_emu_set(fn, rom, 4, rd(b, rom, 4) & ~PCI_ROM_ADDRESS_ENABLE);
 	for (unsigned int i = 0; i < b->ncaps; i++) {
 		unsigned int pos = b->caps[i];
 
@@ -967,6 +1002,8 @@ static int build(struct pcl_emu_fn *fn, struct dump_build *b)
 		pcl_emu_set(fn, off, 4, rd(b, off, 4));
 	cap_masks(fn, b);
 	ret = add_bars(fn, b);
+	if (!ret)
+		ret = add_rom(fn, b);
 	if (!ret)
 		ret = check_msix(fn, b);
 	if (ret)

@@ -229,6 +229,33 @@ int pcl_emu_add_bar(struct pcl_emu_fn *fn, int bar, uint64_t size,
 	return 0;
 }
 
+/* The expansion ROM register, or 0 for a header without one. */
+static unsigned int rom_reg(struct pcl_emu_fn *fn)
+{
+	switch (fn->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK) {
+	case PCI_HEADER_TYPE_NORMAL:
+		return PCI_ROM_ADDRESS;
+	case PCI_HEADER_TYPE_BRIDGE:
+		return PCI_ROM_ADDRESS1;
+	default:
+		return 0;
+	}
+}
+
+int pcl_emu_add_rom(struct pcl_emu_fn *fn, uint64_t size)
+{
+	unsigned int reg = rom_reg(fn);
+
+	if (!reg || (size & (size - 1)) || size < PCL_ROM_MIN ||
+	    size > PCL_ROM_MAX || get_le(fn->wmask, reg, 4))
+		return -EINVAL;
+	pcl_emu_set(fn, reg, 4, 0);
+	pcl_emu_set_wmask(fn, reg, 4, ((uint32_t)~(size - 1) &
+				       PCI_ROM_ADDRESS_MASK) |
+				      PCI_ROM_ADDRESS_ENABLE);
+	return 0;
+}
+
 uint64_t pcl_emu_bar_size(struct pcl_emu_fn *fn, int bar)
 {
 	return bar >= 0 && bar < EMU_NBARS ? fn->bars[bar].size : 0;

@@ -12,6 +12,8 @@
 #include <pcilab/emu.h>
 
 #define EMU_NBARS	6
+#define PCL_ROM_MIN	2048u		/* expansion ROM sizes */
+#define PCL_ROM_MAX	(16u << 20)
 #define EMU_CAP_TTL	48	/* standard capabilities a walk visits at most */
 
 struct emu_bar {

@@ -56,7 +56,9 @@ int pci_enable_device(struct pci_dev *dev)
 			return ret;
 		}
 	}
-	for (int i = 0; i < PCI_NUM_RESOURCES; i++) {
+	/* The BARs; a ROM is decoded only when enabled, and nobody here
+	 * enables it (as Linux: no IORESOURCE_ROM_ENABLE). */
+	for (int i = 0; i < PCI_STD_NUM_BARS; i++) {
 		if (dev->resource[i].flags & IORESOURCE_IO)
 			decode |= PCI_COMMAND_IO;
 		if (dev->resource[i].flags & IORESOURCE_MEM)

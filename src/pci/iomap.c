@@ -186,7 +186,8 @@ void __iomem *pci_iomap(struct pci_dev *dev, int bar, unsigned long maxlen)
 	struct iomap *m;
 	uintptr_t base;
 
-	if (bar < 0 || bar >= PCI_NUM_RESOURCES ||
+	/* The BARs: pcilab emulates no ROM contents to map. */
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS ||
 	    !(len = pci_resource_len(dev, bar)) || !dev->hw)
 		return NULL;
 	if (maxlen && maxlen < len)
@@ -296,7 +297,7 @@ void __iomem *pcim_iomap_region(struct pci_dev *dev, int bar, const char *name)
 	struct iomap_dr *r;
 	int ret;
 
-	if (bar < 0 || bar >= PCI_NUM_RESOURCES || !pci_resource_len(dev, bar))
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS || !pci_resource_len(dev, bar))
 		return ERR_PTR(-EINVAL);
 	r = devres_alloc(pcim_iomap_release, sizeof(*r), GFP_KERNEL);
 	if (!r)

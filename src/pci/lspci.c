@@ -101,14 +101,17 @@ write_attr(int dirfd, const char *name, const char *fmt, ...)
 	return write_file(dirfd, name, buf, (size_t)n);
 }
 
-/* The kernel's flags for a BAR: IORESOURCE_* and the BAR's type bits. */
-static unsigned long long sysfs_res_flags(const struct resource *r)
+/* The kernel's flags for a BAR: IORESOURCE_* and the BAR's type bits
+ * (a ROM has none of those). */
+static unsigned long long sysfs_res_flags(const struct resource *r, int i)
 {
 	unsigned long long flags = r->flags;
 
 	if (!(r->flags & (IORESOURCE_IO | IORESOURCE_MEM)))
 		return 0;
 	flags |= SYSFS_IORESOURCE_SIZEALIGN;
+	if (i == PCI_ROM_RESOURCE)
+		return flags;
 	if (r->flags & IORESOURCE_IO)
 		return flags | PCI_BASE_ADDRESS_SPACE_IO;
 	if (r->flags & IORESOURCE_MEM_64)
@@ -127,7 +130,7 @@ static int write_resource(int dirfd, struct pci_dev *pdev)
 	for (int i = 0; i < SYSFS_RES_LINES; i++) {
 		const struct resource *r = i < PCI_NUM_RESOURCES ?
 					   &pdev->resource[i] : NULL;
-		unsigned long long flags = r ? sysfs_res_flags(r) : 0;
+		unsigned long long flags = r ? sysfs_res_flags(r, i) : 0;
 		int n;
 
 		n = snprintf(buf + len, sizeof(buf) - len,

@@ -126,10 +126,74 @@ static struct pci_dev *find_on_bus(struct pci_bus *bus, unsigned int devfn)
 	return NULL;
 }
 
+/*
+ * An address for resource @i of @size bytes the firmware did not place:
+ * the host's window; for a 32-bit BAR or a ROM that window may lie above
+ * 4 GiB (another domain's, or a large BAR), so then the low one.
+ * Return: the base, or 0 if there is no room (said in the trace).
+ */
+static uint64_t place(struct pci_dev *dev, int i, uint64_t size, bool io,
+		      bool is64)
+{
+	struct pci_host_bridge *h = dev->bus->host;
+	uint64_t *next = io ? &h->io_next : &h->mem_next;
+	uint64_t base = (*next + size - 1) & ~(size - 1);
+
+	if (!io && !is64 && base + size > (1ull << 32)) {
+		next = &h->mem32_next;
+		base = (*next + size - 1) & ~(size - 1);
+		if (base + size > PCL_MEM32_END) {
+			pcl_trace(PCL_TR_CORE, "pci %s: resource %d: no room below 4 GiB for %#llx bytes: not assigned",
+				  pci_name(dev), i, (unsigned long long)size);
+			return 0;
+		}
+	}
+	*next = base + size;
+	return base;
+}
+
+/*
+ * The expansion ROM: sized as Linux sizes it (all address bits written,
+ * enable clear), placed if the firmware did not, left disabled.
+ */
+static void setup_rom(struct pci_dev *dev)
+{
+	struct resource *r = &dev->resource[PCI_ROM_RESOURCE];
+	int reg = dev->hdr_type == PCI_HEADER_TYPE_BRIDGE ? PCI_ROM_ADDRESS1
+							  : PCI_ROM_ADDRESS;
+	uint32_t orig, sz;
+	uint64_t size, base;
+
+	if (dev->hdr_type != PCI_HEADER_TYPE_NORMAL &&
+	    dev->hdr_type != PCI_HEADER_TYPE_BRIDGE)
+		return;
+	pci_read_config_dword(dev, reg, &orig);
+	pci_write_config_dword(dev, reg, PCI_ROM_ADDRESS_MASK);
+	pci_read_config_dword(dev, reg, &sz);
+	pci_write_config_dword(dev, reg, orig);
+	sz &= PCI_ROM_ADDRESS_MASK;
+	if (!sz)
+		return;
+	/* Linux's pci_size(): the lowest address bit that answered (a
+	 * read-only register - a dump without a ROM size - answers its
+	 * address, whose alignment is then the size). */
+	size = sz & -sz;
+	base = orig & PCI_ROM_ADDRESS_MASK;
+	if (!base) {
+		base = place(dev, PCI_ROM_RESOURCE, size, false, false);
+		if (!base)
+			return;
+		pci_write_config_dword(dev, reg, (uint32_t)base |
+				       (orig & PCI_ROM_ADDRESS_ENABLE));
+	}
+	r->start = base;
+	r->end = base + size - 1;
+	r->flags = IORESOURCE_MEM | IORESOURCE_PREFETCH | IORESOURCE_READONLY;
+}
+
 /* Size BAR @i and place it if the firmware (the dump) did not. */
 static int setup_bar(struct pci_dev *dev, int i)
 {
-	struct pci_host_bridge *h = dev->bus->host;
 	struct resource *r = &dev->resource[i];
 	int reg = PCI_BASE_ADDRESS_0 + 4 * i;
 	uint32_t orig, sz, orig_hi = 0, sz_hi = 0;
@@ -162,21 +226,9 @@ static int setup_bar(struct pci_dev *dev, int i)
 	base = io ? (orig & PCI_BASE_ADDRESS_IO_MASK)
 		  : (((uint64_t)orig_hi << 32) | (orig & PCI_BASE_ADDRESS_MEM_MASK));
 	if (!base) {
-		uint64_t *next = io ? &h->io_next : &h->mem_next;
-
-		base = (*next + size - 1) & ~(size - 1);
-		/* A 32-bit BAR must sit below 4 GiB: the host's window may
-		 * not (another domain's, or a large BAR), so the low one. */
-		if (!io && !is64 && base + size > (1ull << 32)) {
-			next = &h->mem32_next;
-			base = (*next + size - 1) & ~(size - 1);
-			if (base + size > PCL_MEM32_END) {
-				pcl_trace(PCL_TR_CORE, "pci %s: BAR %d: no room below 4 GiB for %#llx bytes: not assigned",
-					  pci_name(dev), i, (unsigned long long)size);
-				return 0;
-			}
-		}
-		*next = base + size;
+		base = place(dev, i, size, io, is64);
+		if (!base)
+			return is64;
 		pci_write_config_dword(dev, reg, (uint32_t)base | (orig & (io ? 3u : 0xfu)));
 		if (is64)
 			pci_write_config_dword(dev, reg + 4, (uint32_t)(base >> 32));
@@ -203,6 +255,7 @@ static void setup_bars(struct pci_dev *dev)
 				      cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
 	for (int i = 0; i < nbars; i++)
 		i += setup_bar(dev, i);
+	setup_rom(dev);
 	if (cmd & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY))
 		pci_write_config_word(dev, PCI_COMMAND, cmd);
 }

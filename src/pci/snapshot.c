@@ -13,14 +13,16 @@
  *                                   it, up to the pciDDDD:BB root)
  *   .../config                      the config space: 4096 or 256 bytes
  *                                   as root, 64 without CAP_SYS_ADMIN
- *   .../resource                    BAR sizes (the kernel sized them)
+ *   .../resource                    BAR and ROM sizes (the kernel sized
+ *                                   them)
  *   .../irq, .../driver             said in a comment
  *   .../physfn                      an SR-IOV VF: not cloned
  *
  * What is written: a `host` line per root bus, then per function (bridges
  * before what is behind them) a comment and
  *
- *   plug DD.F dump=<<END barN=SIZE... [behind=DD.F/...] [host=NAME]
+ *   plug DD.F dump=<<END barN=SIZE... [rom=SIZE] [behind=DD.F/...]
+ *        [host=NAME]
  *   00:03.0 ...                     the config space as lspci -xxxx
  *   00: f4 1a 41 10 ...             prints it
  *   END
@@ -63,7 +65,6 @@ struct snap_fn {
 	struct pcl_dump_fn d;		/* config (d.size bytes), BAR sizes */
 	long irq;			/* -1: unknown */
 	char driver[64];		/* "" if none */
-	uint64_t rom_size;
 	bool bad_resource;		/* sizes inferred from the addresses */
 	bool wanted;			/* written */
 };
@@ -218,7 +219,7 @@ static void read_resource(struct snap *sn, struct snap_fn *f)
 			   &tail) != 3 || end < start) {
 			f->bad_resource = true;
 			memset(f->d.bar_size, 0, sizeof(f->d.bar_size));
-			f->rom_size = 0;
+			f->d.rom_size = 0;
 			say(sn, f->name, "resource: line %u is not 'START END FLAGS': BAR sizes inferred from the addresses",
 			    i + 1);
 			return;
@@ -234,7 +235,7 @@ static void read_resource(struct snap *sn, struct snap_fn *f)
 		if (i < 6)
 			f->d.bar_size[i] = size;
 		else
-			f->rom_size = size;
+			f->d.rom_size = size;
 	}
 }
 
@@ -650,11 +651,6 @@ static void write_comment(FILE *out, const struct snap_fn *f)
 		fprintf(out, "%ld", f->irq);
 	else
 		fputs("unknown", out);
-	if (f->rom_size) {
-		fputs("; expansion ROM of ", out);
-		write_size(out, f->rom_size);
-		fputs(" not cloned (pcilab emulates no ROM BAR)", out);
-	}
 	if (f->bad_resource)
 		fputs("; BAR sizes inferred from the addresses", out);
 	if (f->d.size == 64)
@@ -676,6 +672,10 @@ static void write_fn(FILE *out, const struct snap *sn, const struct snap_fn *f)
 			continue;
 		fprintf(out, " bar%d=", i);
 		write_size(out, f->d.bar_size[i]);
+	}
+	if (f->d.rom_size) {
+		fputs(" rom=", out);
+		write_size(out, f->d.rom_size);
 	}
 	if (strcmp(r->name, "pci0"))	/* plug's default host */
 		fprintf(out, " host=%s", r->name);

@@ -62,8 +62,8 @@ static int verb_host(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
  * barN=SIZE: bytes, with an optional K, M, G or T (powers of 1024, as
  * lspci prints sizes).  Return: 0, or an input error.
  */
-static int parse_bar_size(struct pcl_scn *s, const struct pcl_scn_arg *a,
-			  uint64_t *size)
+static int parse_size(struct pcl_scn *s, const struct pcl_scn_arg *a,
+		      uint64_t *size)
 {
 	static const char units[] = "KMGT";
 	unsigned long long v;
@@ -81,8 +81,8 @@ static int parse_bar_size(struct pcl_scn *s, const struct pcl_scn_arg *a,
 	if (a->value[0] == '-' || end == a->value || *end || errno || !v ||
 	    (v & (v - 1)))
 		return pcl_scn_input_error(s, a,
-			"BAR size '%s' is not a power of two in bytes (4096, 0x1000, 4K, 512K, 16M, 8G)",
-			a->value);
+			"%s size '%s' is not a power of two in bytes (4096, 0x1000, 4K, 512K, 16M, 8G)",
+			strcmp(a->key, "rom") ? "BAR" : "ROM", a->value);
 	*size = v;
 	return 0;
 }
@@ -103,7 +103,7 @@ static int bar_sizes(struct pcl_scn *s, int argc,
 		n = (unsigned int)(a->key[3] - '0');
 		if (size[n])
 			return pcl_scn_input_error(s, a, "BAR %u given twice", n);
-		if (parse_bar_size(s, a, &size[n]))
+		if (parse_size(s, a, &size[n]))
 			return -EINVAL;
 	}
 	return 0;
@@ -140,7 +140,8 @@ static int load_dump(struct pcl_scn *s, const struct pcl_scn_arg *a,
 static struct pcl_emu_fn *fn_from_dump(struct pcl_scn *s,
 				       const struct pcl_scn_arg *a,
 				       const struct pcl_scn_arg *from,
-				       const uint64_t bar_size[6])
+				       const uint64_t bar_size[6],
+				       uint64_t rom_size)
 {
 	struct pcl_dump_fn *fns = NULL;
 	struct pcl_emu_fn *fn = NULL;
@@ -162,6 +163,7 @@ static struct pcl_emu_fn *fn_from_dump(struct pcl_scn *s,
 	}
 	if (n) {
 		memcpy(fns[pick].bar_size, bar_size, sizeof(fns[pick].bar_size));
+		fns[pick].rom_size = rom_size;
 		if (pcl_emu_fn_from_dump(&fns[pick], where, pcl_scn_err(s), &fn))
 			pcl_scn_input_error(s, a, "the dump %s is not usable",
 					    where == a->value ? a->value :
@@ -173,7 +175,7 @@ static struct pcl_emu_fn *fn_from_dump(struct pcl_scn *s,
 
 /*
  * plug DD.F model=NAME|dump=FILE|dump=<<END [from=SLOT] [barN=SIZE]...
- *      [host=NAME] [behind=DD.F/...]
+ *      [rom=SIZE] [host=NAME] [behind=DD.F/...]
  */
 static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
@@ -182,7 +184,8 @@ static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 	const struct pcl_scn_arg *from = pcl_scn_kv(argc, argv, 1, "from");
 	const struct pcl_scn_arg *ha = pcl_scn_kv(argc, argv, 1, "host");
 	const struct pcl_scn_arg *beh = pcl_scn_kv(argc, argv, 1, "behind");
-	uint64_t bar_size[6] = { 0 };
+	const struct pcl_scn_arg *rom = pcl_scn_kv(argc, argv, 1, "rom");
+	uint64_t bar_size[6] = { 0 }, rom_size = 0;
 	struct pci_host_bridge *h;
 	struct pcl_emu_bus *on = NULL;
 	struct pcl_emu_fn *fn;
@@ -195,11 +198,12 @@ static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 		return pcl_scn_input_error(s, &argv[0],
 			"plug needs exactly one of model=NAME (%s) or dump=FILE",
 			pcl_emu_model_names());
-	if (bar_sizes(s, argc, argv, bar_size))
+	if (bar_sizes(s, argc, argv, bar_size) ||
+	    (rom && parse_size(s, rom, &rom_size)))
 		return -EINVAL;
-	if (m && memcmp(bar_size, (uint64_t[6]){ 0 }, sizeof(bar_size)))
+	if (m && (rom || memcmp(bar_size, (uint64_t[6]){ 0 }, sizeof(bar_size))))
 		return pcl_scn_input_error(s, m,
-			"barN= sizes are for dumps; a model has its own BARs");
+			"barN= and rom= sizes are for dumps; a model has its own BARs");
 	h = pcl_pci_host_find(ha ? ha->value : "pci0");
 	if (!h && !ha) {
 		pcl_pci_init();
@@ -231,7 +235,7 @@ static int verb_plug(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv
 			return pcl_scn_input_error(s, m, "no model '%s' (%s)",
 						   m->value, pcl_emu_model_names());
 	} else {
-		fn = fn_from_dump(s, dmp, from, bar_size);
+		fn = fn_from_dump(s, dmp, from, bar_size, rom_size);
 		if (!fn)
 			return -EINVAL;
 	}
@@ -726,7 +730,7 @@ static void pci_teardown(struct pcl_scn *s)
 
 static const struct pcl_scn_verb pci_verbs[] = {
 	{ "host", "NAME [kind=ecam|conf1] [domain=N]", "a PCI host bridge (ECAM: lockless config access; conf1: serialised)", 1, 3, verb_host },
-	{ "plug", "DD.F model=NAME|dump=FILE|dump=<<END [from=SLOT] [barN=SIZE]... [host=NAME] [behind=DD.F/...]", "put an emulated function in a slot (host pci0 by default); a dump's BAR sizes from barN= (else from the addresses' alignment)", 2, 11, verb_plug },
+	{ "plug", "DD.F model=NAME|dump=FILE|dump=<<END [from=SLOT] [barN=SIZE]... [rom=SIZE] [host=NAME] [behind=DD.F/...]", "put an emulated function in a slot (host pci0 by default); a dump's BAR and ROM sizes from barN= and rom= (else from the addresses' alignment)", 2, 12, verb_plug },
 	{ "enumerate", "[HOST]", "scan: number bridges, size BARs, add devices (drivers bind)", 0, 1, verb_enumerate },
 	{ "lspci", "[LSPCI-OPTIONS...] [--devres]", "the system's lspci on the emulated machine (BAR sizes, IRQs, bound driver); --devres adds the devres", 0, PCL_SCN_MAX_ARGS, verb_lspci },
 	{ "cfg-read", "DEV OFF SIZE", "print a config register (user accessor: waits while blocked)", 3, 3, verb_cfg_read },

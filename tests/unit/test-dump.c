@@ -1092,6 +1092,35 @@ static void test_given_bar_size_refused(void **state)
 	free(fns);
 }
 
+/* An expansion ROM with a given size answers sizing; its enable bit too. */
+static void test_given_rom_size(void **state)
+{
+	static const char text[] = X64;
+	struct pcl_dump_fn *fns;
+	struct pcl_emu_fn *fn = NULL;
+	char *said = NULL;
+	size_t len = 0;
+	unsigned int n;
+	FILE *err;
+
+	fns = load_ok(text, strlen(text), &n);
+	fns[0].cfg[PCI_ROM_ADDRESS + 2] = 0xb8;	/* 0xfeb80000, disabled */
+	fns[0].cfg[PCI_ROM_ADDRESS + 3] = 0xfe;
+	fns[0].rom_size = 256 * 1024;
+	fn = build_ok(&fns[0]);
+	assert_int_equal(pcl_emu_cfg_read(fn, PCI_ROM_ADDRESS, 4), 0xfeb80000);
+	pcl_emu_cfg_write(fn, PCI_ROM_ADDRESS, 4, 0xffffffff);
+	assert_int_equal(pcl_emu_cfg_read(fn, PCI_ROM_ADDRESS, 4), 0xfffc0001);
+	pcl_emu_fn_free(fn);
+	fns[0].rom_size = 1024 * 1024;		/* 0xfeb80000 is not aligned */
+	err = open_memstream(&said, &len);
+	assert_int_equal(pcl_emu_fn_from_dump(&fns[0], "t", err, &fn), -EINVAL);
+	fclose(err);
+	assert_non_null(strstr(said, "ROM: address 0xfeb80000 is not aligned to its size 0x100000"));
+	free(said);
+	free(fns);
+}
+
 /* Text from memory: messages name the caller's file and line. */
 static void test_parse_from_memory(void **state)
 {
@@ -1194,6 +1223,7 @@ int main(void)
 		cmocka_unit_test(test_builders_cannot_add_to_dump),
 		cmocka_unit_test(test_given_bar_size),
 		cmocka_unit_test(test_given_bar_size_refused),
+		cmocka_unit_test(test_given_rom_size),
 		cmocka_unit_test(test_parse_from_memory),
 		cmocka_unit_test(test_64_bytes_no_caps),
 		cmocka_unit_test(test_write_format),

@@ -1007,7 +1007,7 @@ static void test_request_region_is_exclusive_until_released(void **state)
 	pci_release_region(ah, 5);
 
 	/* Bad index; an empty BAR succeeds and holds nothing. */
-	assert_int_equal(pci_request_region(ah, 6, "a"), -EINVAL);
+	assert_int_equal(pci_request_region(ah, PCI_NUM_RESOURCES, "a"), -EINVAL);
 	assert_int_equal(pci_request_region(ah, -1, "a"), -EINVAL);
 	assert_int_equal(pci_request_region(nv, 1, "a"), 0);
 	assert_null(nv->resource[1].name);
