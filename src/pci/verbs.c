@@ -394,6 +394,51 @@ static int verb_expect_cfg(struct pcl_scn *s, int argc, const struct pcl_scn_arg
 	return ret;
 }
 
+/*
+ * expect-mmio DEV BAR OFF SIZE VALUE [mask=M]: a read of the BAR as the
+ * CPU would make it (devmem: a model's read side effects happen); for a
+ * dump-based function, what the driver last wrote there.
+ */
+static int verb_expect_mmio(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
+{
+	struct pci_dev *pdev = find_pdev(s, &argv[0]);
+	const struct pcl_scn_arg *ma = pcl_scn_kv(argc, argv, 5, "mask");
+	unsigned long bar, off, size, want, mask = ~0ul;
+	uint64_t val;
+	int ret = -EINVAL;
+
+	if (!pdev)
+		return -EINVAL;
+	if (pcl_scn_arg_uint(s, &argv[1], PCI_STD_NUM_BARS - 1, &bar) ||
+	    pcl_scn_arg_uint(s, &argv[2], ~0ul, &off) ||
+	    pcl_scn_arg_uint(s, &argv[3], 8, &size) ||
+	    pcl_scn_arg_uint(s, &argv[4], ~0ul, &want) ||
+	    (ma && pcl_scn_arg_uint(s, ma, ~0ul, &mask)))
+		goto out;
+	if (size != 1 && size != 2 && size != 4 && size != 8) {
+		pcl_scn_input_error(s, &argv[3], "size is 1, 2, 4 or 8");
+		goto out;
+	}
+	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
+	    off + size > pci_resource_len(pdev, bar) || off + size < off) {
+		pcl_scn_input_error(s, &argv[2],
+			"%s has no %lu bytes at 0x%lx of a memory BAR %lu",
+			argv[0].word, size, off, bar);
+		goto out;
+	}
+	ret = 0;
+	val = pcl_emu_mmio_read(pdev->hw, (int)bar, off, (unsigned int)size);
+	if ((val & mask) != (want & mask))
+		pcl_scn_fail(s, "%s BAR%lu+0x%lx: read 0x%llx, expected 0x%lx (mask 0x%lx)",
+			     argv[0].word, bar, off, (unsigned long long)val,
+			     want, mask);
+	else
+		pcl_scn_pass(s);
+out:
+	put_device(&pdev->dev);
+	return ret;
+}
+
 /* expect-pci DEV enabled|managed|busmaster yes|no */
 static int verb_expect_pci(struct pcl_scn *s, int argc, const struct pcl_scn_arg *argv)
 {
@@ -737,6 +782,7 @@ static const struct pcl_scn_verb pci_verbs[] = {
 	{ "cfg-write", "DEV OFF SIZE VALUE", "write a config register (user accessor)", 4, 4, verb_cfg_write },
 	{ "expect-cfg", "DEV OFF SIZE VALUE [mask=M]", "a config register holds VALUE (under MASK)", 4, 5, verb_expect_cfg },
 	{ "expect-pci", "DEV enabled|managed|busmaster yes|no", "a PCI core flag of the device", 3, 3, verb_expect_pci },
+	{ "expect-mmio", "DEV BAR OFF SIZE VALUE [mask=M]", "an MMIO read of the BAR (size 1, 2, 4, 8) returns VALUE under MASK", 5, 6, verb_expect_mmio },
 	{ "reset", "DEV", "pci_reset_function(): FLR with config access blocked", 1, 1, verb_reset },
 	{ "power", "DEV d0|d3hot", "pci_set_power_state()", 2, 2, verb_power },
 	{ "yank", "DEV", "the hardware vanishes, the core is not told (reads all ones, writes dropped)", 1, 1, verb_yank },
