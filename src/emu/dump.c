@@ -893,17 +893,16 @@ static int add_bars(struct pcl_emu_fn *fn, struct dump_build *b)
 static int add_rom(struct pcl_emu_fn *fn, struct dump_build *b)
 {
 	uint64_t size = b->d->rom_size;
-	unsigned int type = b->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK;
-	unsigned int reg = type == PCI_HEADER_TYPE_BRIDGE ? PCI_ROM_ADDRESS1
-							  : PCI_ROM_ADDRESS;
-	uint32_t v = rd(b, reg, 4);
+	unsigned int reg = pcl__emu_rom_reg(fn);
+	uint32_t v;
 
 	if (!size)
 		return 0;
-	if (type != PCI_HEADER_TYPE_NORMAL && type != PCI_HEADER_TYPE_BRIDGE)
+	if (!reg)
 		return build_error(b, PCI_HEADER_TYPE,
 				   "a ROM size is given but header type %u has no ROM register",
-				   type);
+				   b->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK);
+	v = rd(b, reg, 4);
 	if ((size & (size - 1)) || size < PCL_ROM_MIN || size > PCL_ROM_MAX)
 		return build_error(b, reg,
 				   "ROM: size %#llx is not a power of two from 2 KiB to 16 MiB",
@@ -959,13 +958,11 @@ static int check_msix(struct pcl_emu_fn *fn, struct dump_build *b)
  */
 static void power_on_image(struct pcl_emu_fn *fn, const struct dump_build *b)
 {
-	unsigned int type = b->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK;
-	unsigned int rom = type == PCI_HEADER_TYPE_BRIDGE ? PCI_ROM_ADDRESS1
-							  : PCI_ROM_ADDRESS;
+	unsigned int rom = pcl__emu_rom_reg(fn);
 
 	pcl_emu_set(fn, PCI_COMMAND, 2, rd(b, PCI_COMMAND, 2) &
 		    (PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
-	if (type == PCI_HEADER_TYPE_NORMAL || type == PCI_HEADER_TYPE_BRIDGE)
+	if (rom)
 		pcl_emu_set(fn, rom, 4, rd(b, rom, 4) & ~PCI_ROM_ADDRESS_ENABLE);
 	for (unsigned int i = 0; i < b->ncaps; i++) {
 		unsigned int pos = b->caps[i];

@@ -229,8 +229,7 @@ int pcl_emu_add_bar(struct pcl_emu_fn *fn, int bar, uint64_t size,
 	return 0;
 }
 
-/* The expansion ROM register, or 0 for a header without one. */
-static unsigned int rom_reg(struct pcl_emu_fn *fn)
+unsigned int pcl__emu_rom_reg(const struct pcl_emu_fn *fn)
 {
 	switch (fn->cfg[PCI_HEADER_TYPE] & PCI_HEADER_TYPE_MASK) {
 	case PCI_HEADER_TYPE_NORMAL:
@@ -244,7 +243,7 @@ static unsigned int rom_reg(struct pcl_emu_fn *fn)
 
 int pcl_emu_add_rom(struct pcl_emu_fn *fn, uint64_t size)
 {
-	unsigned int reg = rom_reg(fn);
+	unsigned int reg = pcl__emu_rom_reg(fn);
 
 	if (!reg || (size & (size - 1)) || size < PCL_ROM_MIN ||
 	    size > PCL_ROM_MAX || get_le(fn->wmask, reg, 4))

@@ -65,6 +65,8 @@ void pcl__emu_msix_masks(struct pcl_emu_fn *fn, unsigned int off);
 void pcl__emu_pcie_masks(struct pcl_emu_fn *fn, unsigned int off);
 void pcl__emu_aer_masks(struct pcl_emu_fn *fn, unsigned int off, bool root);
 
+/* fn.c: the expansion ROM register of @fn's header, or 0 if it has none. */
+unsigned int pcl__emu_rom_reg(const struct pcl_emu_fn *fn);
 /* fn.c: every MSI-X vector masked, as out of reset.  Under fn->lock or
  * before the function is in use. */
 void pcl__emu_msix_reset_table(struct pcl_emu_fn *fn);

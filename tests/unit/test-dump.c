@@ -210,6 +210,24 @@ static void expect_build_error(const uint8_t *cfg, unsigned int size,
 	unlink(path);
 }
 
+/* An in-memory dump that does not build: the message holds @what. */
+static void build_refused(const struct pcl_dump_fn *d, const char *what)
+{
+	struct pcl_emu_fn *fn = NULL;
+	char *said = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&said, &len);
+
+	assert_non_null(err);
+	assert_int_equal(pcl_emu_fn_from_dump(d, "t", err, &fn), -EINVAL);
+	fclose(err);
+	assert_null(fn);
+	if (!strstr(said, what))
+		print_error("said:     %sexpected: %s\n", said, what);
+	assert_non_null(strstr(said, what));
+	free(said);
+}
+
 /* A function from an in-memory dump; asserts success. */
 static struct pcl_emu_fn *build_ok(const struct pcl_dump_fn *d)
 {
@@ -1067,28 +1085,14 @@ static void test_given_bar_size_refused(void **state)
 {
 	static const char text[] = X64;
 	struct pcl_dump_fn *fns;
-	struct pcl_emu_fn *fn = NULL;
-	char *said = NULL;
-	size_t len = 0;
 	unsigned int n;
-	FILE *err;
 
 	fns = load_ok(text, strlen(text), &n);
 	fns[0].bar_size[0] = 2 << 20;		/* 0x4000100000: misaligned */
-	err = open_memstream(&said, &len);
-	assert_int_equal(pcl_emu_fn_from_dump(&fns[0], "t", err, &fn), -EINVAL);
-	fclose(err);
-	assert_null(fn);
-	assert_non_null(strstr(said, "BAR 0: address 0x4000100000 is not aligned to its size 0x200000"));
-	free(said);
-	said = NULL;
+	build_refused(&fns[0], "BAR 0: address 0x4000100000 is not aligned to its size 0x200000");
 	fns[0].bar_size[0] = 0;
 	fns[0].bar_size[1] = 4096;		/* BAR0's upper half */
-	err = open_memstream(&said, &len);
-	assert_int_equal(pcl_emu_fn_from_dump(&fns[0], "t", err, &fn), -EINVAL);
-	fclose(err);
-	assert_non_null(strstr(said, "BAR 1: a size is given for the upper half of 64-bit BAR 0"));
-	free(said);
+	build_refused(&fns[0], "BAR 1: a size is given for the upper half of 64-bit BAR 0");
 	free(fns);
 }
 
@@ -1097,11 +1101,8 @@ static void test_given_rom_size(void **state)
 {
 	static const char text[] = X64;
 	struct pcl_dump_fn *fns;
-	struct pcl_emu_fn *fn = NULL;
-	char *said = NULL;
-	size_t len = 0;
+	struct pcl_emu_fn *fn;
 	unsigned int n;
-	FILE *err;
 
 	fns = load_ok(text, strlen(text), &n);
 	fns[0].cfg[PCI_ROM_ADDRESS + 2] = 0xb8;	/* 0xfeb80000, disabled */
@@ -1113,11 +1114,7 @@ static void test_given_rom_size(void **state)
 	assert_int_equal(pcl_emu_cfg_read(fn, PCI_ROM_ADDRESS, 4), 0xfffc0001);
 	pcl_emu_fn_free(fn);
 	fns[0].rom_size = 1024 * 1024;		/* 0xfeb80000 is not aligned */
-	err = open_memstream(&said, &len);
-	assert_int_equal(pcl_emu_fn_from_dump(&fns[0], "t", err, &fn), -EINVAL);
-	fclose(err);
-	assert_non_null(strstr(said, "ROM: address 0xfeb80000 is not aligned to its size 0x100000"));
-	free(said);
+	build_refused(&fns[0], "ROM: address 0xfeb80000 is not aligned to its size 0x100000");
 	free(fns);
 }
 
